@@ -1,0 +1,28 @@
+"""Exception types for errors the user can fix. They print as one line, never a traceback."""
+
+from pathlib import Path
+
+
+class DockermigError(Exception):
+    """An error caused by input or environment, reported as one line with exit code 2."""
+
+
+class InputFileError(DockermigError):
+    """A file that cannot be read or used: names the file and what to do."""
+
+    def __init__(self, path: Path | str, problem: str, action: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.action = action
+        super().__init__(f"{path}: {problem}; {action}")
+
+
+class ParseError(DockermigError):
+    """A Dockerfile that does not parse, with the 1-based line and column."""
+
+    def __init__(self, path: Path | str, line: int, column: int, problem: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.column = column
+        self.problem = problem
+        super().__init__(f"{path}:{line}:{column}: {problem}")
