@@ -28,6 +28,7 @@ def _register_rules_package() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules["dockermig.rules"] = module
     spec.loader.exec_module(module)
+    setattr(sys.modules[__name__], "rules", module)
 
 
 _register_rules_package()
