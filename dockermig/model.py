@@ -1,0 +1,111 @@
+"""What a Dockerfile means: its stages, their base images and working folders."""
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from dockermig.syntax import Dockerfile, Instruction, Node
+
+_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<modifier>:?[-+][^}]*)?\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+
+
+@dataclass
+class Stage:
+    """One build stage: its FROM instruction and every node up to the next FROM."""
+
+    index: int
+    from_instruction: Instruction
+    base: str
+    name: str | None
+    platform: str | None
+    nodes: list[Node] = field(default_factory=list)
+
+    @property
+    def instructions(self) -> list[Instruction]:
+        return [node for node in self.nodes if isinstance(node, Instruction)]
+
+    def workdir_at(self, instruction: Instruction) -> str:
+        """Return the working folder in effect when `instruction` runs (`/` when none is set)."""
+        workdir = "/"
+        for current in self.instructions:
+            if current is instruction:
+                break
+            if current.name == "WORKDIR" and current.arguments:
+                workdir = posixpath.normpath(posixpath.join(workdir, current.arguments.strip()))
+        return workdir
+
+
+@dataclass
+class DockerfileModel:
+    tree: Dockerfile
+    global_args: dict[str, str]
+    preamble: list[Node]
+    stages: list[Stage]
+
+    def stage_named(self, name: str) -> Stage | None:
+        for stage in self.stages:
+            if stage.name and stage.name.lower() == name.lower():
+                return stage
+        return None
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    """Expand `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` from `variables`."""
+
+    def replace(match: re.Match) -> str:
+        name = match.group("braced") or match.group("plain")
+        value = variables.get(name, "")
+        modifier = match.group("modifier") or ""
+        if modifier.startswith((":-", "-")):
+            fallback = modifier.split("-", 1)[1]
+            empty = value == "" if modifier.startswith(":") else name not in variables
+            return substitute(fallback, variables) if empty else value
+        if modifier.startswith((":+", "+")):
+            alternative = modifier.split("+", 1)[1]
+            present = value != "" if modifier.startswith(":") else name in variables
+            return substitute(alternative, variables) if present else ""
+        return value
+
+    return _VARIABLE.sub(replace, text)
+
+
+def parse_arg_pairs(arguments: str) -> dict[str, str]:
+    """Read `ARG NAME=default` pairs; a name without a default maps to an empty string."""
+    from dockermig.shell import split_words
+
+    pairs = {}
+    for word in split_words(arguments):
+        name, _, default = word.value.partition("=")
+        pairs[name] = default
+    return pairs
+
+
+def build_model(tree: Dockerfile) -> DockerfileModel:
+    global_args: dict[str, str] = {}
+    preamble: list[Node] = []
+    stages: list[Stage] = []
+    for node in tree.nodes:
+        if isinstance(node, Instruction) and node.name == "FROM":
+            stages.append(_new_stage(node, len(stages), global_args))
+            continue
+        if stages:
+            stages[-1].nodes.append(node)
+            continue
+        preamble.append(node)
+        if isinstance(node, Instruction) and node.name == "ARG":
+            global_args.update(parse_arg_pairs(node.arguments))
+    return DockerfileModel(tree, global_args, preamble, stages)
+
+
+def _new_stage(from_instruction: Instruction, index: int, global_args: dict[str, str]) -> Stage:
+    words = from_instruction.arguments.split()
+    base = substitute(words[0], global_args) if words else ""
+    name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+    return Stage(
+        index=index,
+        from_instruction=from_instruction,
+        base=base,
+        name=name,
+        platform=from_instruction.flag("platform"),
+        nodes=[from_instruction],
+    )
