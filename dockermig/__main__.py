@@ -1,0 +1,3 @@
+from dockermig.cli import main
+
+main()

@@ -1,0 +1,113 @@
+"""`dockermig migrate`: rewrite pip-based Dockerfiles and write their companion files."""
+
+import difflib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from dockermig.discovery import find_dockerfiles
+from dockermig.errors import DockermigError
+from dockermig.migrate.engine import plan_migration
+from dockermig.migrate.outcome import FileResult, Outcome
+from dockermig.writer import write_atomic
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs and write nothing.")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if any Dockerfile would be migrated.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print one row per Dockerfile.",
+)
+def migrate(paths: tuple[Path, ...], show_diff: bool, check_only: bool, output_format: str) -> None:
+    """Rewrite pip-based Python Dockerfiles under PATHS (default: the current folder)
+    into a uv builder stage and a slim runtime stage.
+
+    Beside each migrated Dockerfile it writes pyproject.toml, a uv.lock made by
+    `uv lock`, and a .dockerignore that excludes .venv. Files it cannot migrate
+    safely stay byte-identical, and the table says why.
+    """
+    dockerfiles = find_dockerfiles(list(paths) or [Path(".")])
+    dry_run = show_diff or check_only
+    results = []
+    for path in dockerfiles:
+        result = plan_migration(path, run_lock=not dry_run)
+        if result.outcome is Outcome.MIGRATED:
+            if show_diff:
+                _print_diffs(result)
+            elif not check_only:
+                _write(result)
+        results.append(result)
+
+    _report(results, output_format, dry_run)
+    if any(result.outcome is Outcome.ERROR for result in results):
+        sys.exit(2)
+    if check_only and any(result.outcome is Outcome.MIGRATED for result in results):
+        sys.exit(1)
+
+
+def _write(result: FileResult) -> None:
+    try:
+        for path, text in result.writes.items():
+            write_atomic(path, text, result.originals.get(path))
+    except DockermigError as error:
+        result.outcome, result.reason = Outcome.ERROR, str(error)
+
+
+def _print_diffs(result: FileResult) -> None:
+    for path, text in result.writes.items():
+        if text is None:
+            click.echo(f"# {path}: would be created by `uv lock`")
+            continue
+        original = result.originals.get(path)
+        before = original.decode("utf-8", errors="replace") if original is not None else ""
+        diff = difflib.unified_diff(
+            before.splitlines(keepends=True),
+            text.splitlines(keepends=True),
+            fromfile=_diff_name("a", path) if original is not None else "/dev/null",
+            tofile=_diff_name("b", path),
+        )
+        click.echo("".join(diff), nl=False)
+
+
+def _diff_name(side: str, path: Path) -> str:
+    return str(path) if path.is_absolute() else f"{side}/{path}"
+
+
+def _report(results: list[FileResult], output_format: str, dry_run: bool) -> None:
+    if output_format == "json":
+        click.echo(json.dumps([result.to_json() for result in results], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="dockermig migrate" + (" (nothing written)" if dry_run else ""))
+    table.add_column("Dockerfile", overflow="fold")
+    table.add_column("Outcome")
+    table.add_column("Details", overflow="fold")
+    styles = {
+        Outcome.MIGRATED: "green",
+        Outcome.UNCHANGED: "dim",
+        Outcome.SKIPPED: "dim",
+        Outcome.NEEDS_ATTENTION: "yellow",
+        Outcome.ERROR: "red",
+    }
+    for result in results:
+        details = "; ".join([result.reason, *result.notes] if result.reason else result.notes)
+        outcome = result.outcome.value
+        if dry_run and result.outcome is Outcome.MIGRATED:
+            outcome = "would migrate"
+        table.add_row(str(result.path), f"[{styles[result.outcome]}]{outcome}[/]", details)
+    Console(stderr=False).print(table)

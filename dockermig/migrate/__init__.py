@@ -1,0 +1,1 @@
+"""`dockermig migrate`: rewrite pip-based Python Dockerfiles into the uv pattern."""

@@ -1,0 +1,130 @@
+"""Shell commands of RUN instructions, with spans that map back to the file text."""
+
+import re
+from dataclasses import dataclass
+
+from dockermig.shell import Word, split_words
+from dockermig.syntax import Instruction
+
+_PIP_PROGRAM = re.compile(r"^(?:.*/)?pip(?:3(?:\.\d+)?)?$")
+_PYTHON_PROGRAM = re.compile(r"^(?:.*/)?python(?:3(?:\.\d+)?)?$")
+_CONTROL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do",
+                  "done", "case", "esac", "{", "}", "(", ")", "function"}  # fmt: skip
+
+
+@dataclass
+class RunScript:
+    """The shell text of a RUN instruction in shell form, and the commands in it.
+
+    `view` has the same length as the instruction's text: continuation escapes
+    and the comment and blank lines inside a continuation are blanked out, so a
+    word's offsets in `view` are its offsets in the file text too.
+    """
+
+    instruction: Instruction
+    view: str
+    words: list[Word]
+
+    @property
+    def commands(self) -> list[list[Word]]:
+        from dockermig.shell import split_commands
+
+        return split_commands(self.words)
+
+    @property
+    def operators(self) -> list[str]:
+        return [word.value for word in self.words if word.is_operator]
+
+    @property
+    def has_control_flow(self) -> bool:
+        return any(
+            not word.is_operator and not word.quoted and word.value in _CONTROL_WORDS
+            for word in self.words
+        )
+
+
+def run_script(instruction: Instruction, escape: str) -> RunScript | None:
+    """Return the shell script of a shell-form RUN, or None for exec form and heredocs."""
+    if instruction.json_arguments is not None or instruction.heredocs:
+        return None
+    view = _shell_view(instruction.text, escape)
+    # The words start after the keyword and the flags.
+    body_start = _arguments_offset(view, instruction)
+    shifted = [
+        Word(w.value, w.start + body_start, w.end + body_start, w.quoted, w.is_operator)
+        for w in split_words(view[body_start:])
+    ]
+    while shifted and shifted[-1].is_operator and shifted[-1].value == "\n":
+        shifted.pop()
+    return RunScript(instruction, view, shifted)
+
+
+def _shell_view(text: str, escape: str) -> str:
+    lines = text.splitlines(keepends=True)
+    view: list[str] = []
+    continued = False
+    for line in lines:
+        bare = line.rstrip("\r\n")
+        ending = line[len(bare) :]
+        stripped = bare.strip()
+        if continued and (not stripped or stripped.startswith("#")):
+            view.append(" " * len(line))
+            continue
+        trimmed = bare.rstrip(" \t")
+        if trimmed.endswith(escape):
+            body = trimmed[: -len(escape)]
+            view.append(body + " " * (len(line) - len(body)))
+            continued = True
+            continue
+        view.append(bare + ending)
+        continued = False
+    return "".join(view)
+
+
+def _arguments_offset(view: str, instruction: Instruction) -> int:
+    """Return the offset in `view` where the arguments start, after keyword and flags."""
+    words = split_words(view)
+    skip = 1 + len(instruction.flags)
+    return words[skip].start if len(words) > skip else len(view)
+
+
+def is_pip_install(command: list[Word]) -> bool:
+    """Return whether a simple command is `pip install`, `pip3 install` or `python -m pip install`."""
+    return pip_arguments(command) is not None
+
+
+def pip_arguments(command: list[Word]) -> list[Word] | None:
+    """Return the words after `install` of a pip install command, or None."""
+    words = _without_env_prefix(command)
+    if not words:
+        return None
+    program = words[0].value
+    if _PIP_PROGRAM.match(program):
+        rest = words[1:]
+    elif _PYTHON_PROGRAM.match(program):
+        values = [word.value for word in words[1:3]]
+        if values != ["-m", "pip"]:
+            return None
+        rest = words[3:]
+    else:
+        return None
+    for index, word in enumerate(rest):
+        if word.value == "install":
+            return rest[index + 1 :]
+        if not word.value.startswith("-"):
+            return None
+    return None
+
+
+def _without_env_prefix(command: list[Word]) -> list[Word]:
+    index = 0
+    while index < len(command) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", command[index].value):
+        index += 1
+    if index < len(command) and command[index].value == "env":
+        index += 1
+    return command[index:]
+
+
+def command_name(command: list[Word]) -> str:
+    words = _without_env_prefix(command)
+    return words[0].value if words else ""

@@ -1,0 +1,150 @@
+"""Migrate step: split apt packages between the builder and the runtime stage.
+
+Compilers, build tools and `-dev` header packages move to the builder, where
+`uv sync` compiles source distributions. The runtime keeps every other
+package, swaps each `-dev` package for the shared library it stands for
+(libpq-dev becomes libpq5), and keeps a build tool that a later command still
+runs. An `apt-get install` left with no packages disappears with its RUN.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+
+import dockermig.rules
+from dockermig.migrate.commands import command_name, run_script
+from dockermig.shell import Word
+from dockermig.syntax import Instruction, parse
+
+APT_PROGRAMS = ("apt-get", "apt")
+# Options of `apt-get install` that take a value in the next word.
+APT_OPTIONS_WITH_VALUE = ("-o", "-t", "--target-release", "--option")
+
+
+@dataclass
+class AptPlan:
+    builder_packages: list[str] = field(default_factory=list)
+    # New text for each edited RUN by its offset; None removes the RUN.
+    runtime_texts: dict[int, str | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@cache
+def library_table() -> dict:
+    path = dockermig.rules.__path__[0] + "/runtime_libraries.toml"
+    with open(path, "rb") as file:
+        return tomllib.load(file)
+
+
+def is_build_only(package: str) -> bool:
+    name = package.split("=")[0].split(":")[0]
+    return name.endswith("-dev") or name in library_table()["build_only"]["packages"]
+
+
+def runtime_library(package: str, release: str) -> str | None:
+    """Return the library a -dev package stands for ("" for none), or None when unknown."""
+    name = package.split("=")[0].split(":")[0]
+    return library_table()["runtime"].get(release, {}).get(name)
+
+
+def plan_apt_split(
+    runs: list[tuple[Instruction, str]], escape: str, release: str, used_programs: set[str]
+) -> AptPlan:
+    """Plan the split for the stage's RUN instructions, given as (instruction, current text)."""
+    plan = AptPlan()
+    for instruction, text in runs:
+        current = parse(text).instructions[0] if text != instruction.text else instruction
+        script = run_script(current, escape)
+        if script is None:
+            continue
+        installs = [words for words in script.commands if _install_packages(words)]
+        if not installs:
+            continue
+        new_text = _split_run(script, installs, release, used_programs, plan)
+        if new_text != text:
+            plan.runtime_texts[instruction.start] = new_text
+    return plan
+
+
+def _install_packages(command: list[Word]) -> list[Word]:
+    if command_name(command) not in APT_PROGRAMS:
+        return []
+    values = [word.value for word in command]
+    if "install" not in values:
+        return []
+    packages = []
+    skip_next = False
+    for word in command[values.index("install") + 1 :]:
+        if skip_next:
+            skip_next = False
+            continue
+        if word.value in APT_OPTIONS_WITH_VALUE:
+            skip_next = True
+            continue
+        if not word.value.startswith("-"):
+            packages.append(word)
+    return packages
+
+
+def _split_run(script, installs, release: str, used_programs: set[str], plan: AptPlan):
+    text = script.instruction.text
+    edits: list[tuple[int, int, str]] = []
+    kept_libraries: set[str] = set()
+    emptied = False
+    for command in installs:
+        packages = _install_packages(command)
+        words = list(command)
+        remaining = 0
+        for package in packages:
+            name = package.value.split("=")[0]
+            if not is_build_only(name) or name in used_programs:
+                remaining += 1
+                continue
+            if name not in plan.builder_packages:
+                plan.builder_packages.append(name)
+            library = runtime_library(name, release)
+            if library is None and name.endswith("-dev"):
+                plan.notes.append(
+                    f"kept {name} in the runtime stage: no runtime library is known for it"
+                )
+                remaining += 1
+                continue
+            if library and library not in kept_libraries:
+                kept_libraries.add(library)
+                edits.append((package.start, package.end, library))
+                remaining += 1
+                continue
+            previous = words[words.index(package) - 1]
+            edits.append((previous.end, package.end, ""))
+        emptied = emptied or remaining == 0
+    if emptied:
+        if all(_is_apt_housekeeping(command) for command in script.commands):
+            return None
+        plan.notes.append(
+            f"kept the build packages of line {script.instruction.line} in the runtime "
+            "stage: that RUN does more than install packages"
+        )
+        return text
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _is_apt_housekeeping(command: list[Word]) -> bool:
+    """Return whether a command only updates, installs, cleans or lists apt packages."""
+    name = command_name(command)
+    if name in APT_PROGRAMS or name in ("apt-mark", "dpkg-reconfigure"):
+        return True
+    if name == "rm":
+        targets = [word.value for word in command[1:] if not word.value.startswith("-")]
+        return all(target.startswith(("/var/lib/apt", "/var/cache/apt", "/tmp")) for target in targets)
+    return False
+
+
+def builder_apt_run(packages: list[str], newline: str) -> str:
+    """Return the builder's RUN that installs the build-only packages."""
+    return (
+        f"RUN apt-get update \\{newline}"
+        f"    && apt-get install -y --no-install-recommends {' '.join(packages)} \\{newline}"
+        f"    && rm -rf /var/lib/apt/lists/*{newline}"
+    )

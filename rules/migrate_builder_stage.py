@@ -1,0 +1,53 @@
+"""Migrate step: write the uv builder stage.
+
+The builder starts from the same image as the runtime and copies uv from a
+pinned uv image. It syncs the locked dependencies into `<workdir>/.venv`
+with a cache mount, and bind-mounts pyproject.toml and uv.lock at absolute
+paths, because buildah rejects relative mount targets.
+"""
+
+from dockermig.images import pinned_uv_version
+
+BUILDER_ENVIRONMENT = (
+    ("UV_COMPILE_BYTECODE", "1"),
+    ("UV_LINK_MODE", "copy"),
+    ("UV_PYTHON_DOWNLOADS", "0"),
+)
+
+
+def builder_stage_text(
+    image: str,
+    name: str,
+    workdir: str,
+    apt_run: str,
+    platform_flag: str,
+    newline: str,
+) -> str:
+    """Return the text of the builder stage, ending with a newline."""
+    uv_image = f"ghcr.io/astral-sh/uv:{pinned_uv_version()}"
+    environment = f" \\{newline}    ".join(f"{key}={value}" for key, value in BUILDER_ENVIRONMENT)
+    mounts = [
+        "--mount=type=cache,target=/root/.cache/uv",
+        f"--mount=type=bind,source=uv.lock,target={workdir}/uv.lock",
+        f"--mount=type=bind,source=pyproject.toml,target={workdir}/pyproject.toml",
+    ]
+    sync = f" \\{newline}    ".join(
+        [*mounts, "uv sync --frozen --no-dev --no-install-project"]
+    )
+    lines = [
+        f"FROM {platform_flag}{image} AS {name}{newline}",
+        f"COPY --from={uv_image} /uv /uvx /bin/{newline}",
+        f"ENV {environment}{newline}",
+        apt_run,
+        f"WORKDIR {workdir}{newline}",
+        f"RUN {sync}{newline}",
+    ]
+    return "".join(lines)
+
+
+def venv_copy_text(stage_name: str, venv: str, newline: str) -> str:
+    """Return the runtime lines that copy the venv and put its bin first on PATH."""
+    return (
+        f"COPY --from={stage_name} {venv} {venv}{newline}"
+        f'ENV PATH="{venv}/bin:$PATH"{newline}'
+    )

@@ -1,0 +1,162 @@
+"""Migrate step: find the stage's `pip install` commands and what they install.
+
+Each pip install becomes part of the builder's `uv sync`. A RUN made only of
+pip commands is removed; a RUN whose other commands are joined with `&&` keeps
+those commands. Options that change what gets installed or where (editable
+installs, --target, --prefix, index options on the command line, local paths)
+stop the migration with the reason, because guessing there gives a wrong image.
+"""
+
+import posixpath
+from dataclasses import dataclass, field
+
+from dockermig.migrate.commands import RunScript, pip_arguments, run_script
+from dockermig.migrate.outcome import CannotMigrate
+from dockermig.model import Stage
+from dockermig.syntax import Instruction
+
+# pip options that do not change which packages end up installed.
+IGNORED_FLAGS = {
+    "--no-cache-dir", "--no-cache", "-U", "--upgrade", "-q", "-qq", "-qqq", "--quiet",
+    "-v", "--verbose", "--disable-pip-version-check", "--no-warn-script-location",
+    "--compile", "--no-compile", "--prefer-binary", "--break-system-packages", "--user",
+    "--no-color", "--force-reinstall", "--ignore-installed", "-I", "--no-input",
+    "--isolated", "--require-hashes", "--no-warn-conflicts", "--progress-bar=off",
+}  # fmt: skip
+IGNORED_WITH_VALUE = {
+    "--progress-bar", "--root-user-action", "--default-timeout", "--timeout",
+    "--retries", "--upgrade-strategy", "--cache-dir", "--trusted-host",
+    "--exists-action", "--log",
+}  # fmt: skip
+TOOLING_PACKAGES = {"pip", "setuptools", "wheel"}
+
+
+@dataclass
+class PipPlan:
+    """The pip installs of one stage and how their RUN instructions change."""
+
+    requirement_files: list[tuple[str, Instruction]] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    removed: list[Instruction] = field(default_factory=list)
+    # New text of RUN instructions that keep other commands, by the offset of the RUN.
+    rewritten: dict[int, str] = field(default_factory=dict)
+    anchor: Instruction | None = None
+
+
+def plan_pip_installs(stage: Stage, escape: str, newline: str) -> PipPlan:
+    """Collect the stage's pip installs; raise CannotMigrate when one cannot be translated."""
+    plan = PipPlan()
+    for instruction in stage.instructions:
+        if instruction.name != "RUN":
+            continue
+        if _mentions_pip_install(instruction) and run_script(instruction, escape) is None:
+            raise CannotMigrate(
+                f"line {instruction.line}: pip runs inside a heredoc or exec-form RUN, "
+                "which dockermig does not rewrite yet; move it to a shell-form RUN"
+            )
+        script = run_script(instruction, escape)
+        if script is None:
+            continue
+        pip_commands = [command for command in script.commands if pip_arguments(command)]
+        if not pip_commands:
+            continue
+        workdir = stage.workdir_at(instruction)
+        for command in pip_commands:
+            _read_pip_command(command, instruction, workdir, plan)
+        if plan.anchor is None:
+            plan.anchor = instruction
+        _plan_run_change(script, pip_commands, plan, newline)
+    return plan
+
+
+def _mentions_pip_install(instruction: Instruction) -> bool:
+    text = "\n".join([instruction.arguments, *(doc.content for doc in instruction.heredocs)])
+    return "pip install" in text or "pip3 install" in text
+
+
+def _read_pip_command(command, instruction: Instruction, workdir: str, plan: PipPlan) -> None:
+    arguments = pip_arguments(command) or []
+    line = instruction.line
+    index = 0
+    packages: list[str] = []
+    while index < len(arguments):
+        value = arguments[index].value
+        name, has_inline, inline = value.partition("=")
+        if value in ("-r", "--requirement") or name == "--requirement" and has_inline:
+            path = inline if has_inline else _next_value(arguments, index, line)
+            index += 1 if has_inline else 2
+            _add_requirement_file(path, workdir, instruction, plan)
+            continue
+        if value.startswith("-r") and len(value) > 2:
+            _add_requirement_file(value[2:], workdir, instruction, plan)
+            index += 1
+            continue
+        if value in IGNORED_FLAGS:
+            index += 1
+            continue
+        if name in IGNORED_WITH_VALUE:
+            index += 1 if has_inline else 2
+            continue
+        if value.startswith("-"):
+            raise CannotMigrate(
+                f"line {line}: `pip install {value}` changes what or where pip installs, "
+                "which dockermig does not translate yet"
+            )
+        if _is_local_path(value):
+            raise CannotMigrate(
+                f"line {line}: `pip install {value}` installs a local path or the project "
+                "itself, which dockermig does not migrate yet"
+            )
+        packages.append(value)
+        index += 1
+    if any(package.split("==")[0].lower() not in TOOLING_PACKAGES for package in packages):
+        plan.packages.extend(package for package in packages if package.lower() != "pip")
+
+
+def _next_value(arguments, index: int, line: int) -> str:
+    if index + 1 >= len(arguments):
+        raise CannotMigrate(f"line {line}: `pip install -r` has no file name")
+    return arguments[index + 1].value
+
+
+def _add_requirement_file(path: str, workdir: str, instruction: Instruction, plan: PipPlan) -> None:
+    if "$" in path:
+        raise CannotMigrate(
+            f"line {instruction.line}: the requirements file {path!r} is named by a "
+            "variable; write the file name out"
+        )
+    container_path = posixpath.normpath(posixpath.join(workdir, path))
+    plan.requirement_files.append((container_path, instruction))
+
+
+def _is_local_path(value: str) -> bool:
+    return (
+        value in (".", "..")
+        or value.startswith(("./", "../", "/", "file:"))
+        or value.endswith((".whl", ".tar.gz", ".zip"))
+    )
+
+
+def _plan_run_change(script: RunScript, pip_commands, plan: PipPlan, newline: str) -> None:
+    instruction = script.instruction
+    others = [command for command in script.commands if command not in pip_commands]
+    if not others:
+        plan.removed.append(instruction)
+        return
+    if script.has_control_flow or set(script.operators) - {"&&"}:
+        raise CannotMigrate(
+            f"line {instruction.line}: pip install shares a RUN with other commands "
+            "joined by something other than `&&`; split that RUN first"
+        )
+    kept = [script.view[command[0].start : command[-1].end].strip() for command in others]
+    flags = [flag for flag in _flag_texts(instruction) if "/root/.cache/pip" not in flag]
+    prefix = " ".join([instruction.keyword, *flags])
+    joined = f" \\{newline}    && ".join(kept)
+    plan.rewritten[instruction.start] = f"{prefix} {joined}{newline}"
+
+
+def _flag_texts(instruction: Instruction) -> list[str]:
+    texts = []
+    for flag in instruction.flags:
+        texts.append(f"--{flag.name}" if flag.value is None else f"--{flag.name}={flag.value}")
+    return texts

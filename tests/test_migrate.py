@@ -1,0 +1,452 @@
+"""`dockermig migrate`: what it rewrites, what it leaves alone and why, and the files it writes."""
+
+import json
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import run_dockermig, snapshot, write_files
+from dockermig.migrate.engine import plan_migration
+from dockermig.migrate.outcome import Outcome
+
+REQUIREMENTS = "flask==3.0.3\n"
+
+# (id, Dockerfile, expected outcome, text the reason must contain)
+LEFT_ALONE = [
+    (
+        "go-image",
+        "FROM golang:1.23 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+        Outcome.SKIPPED,
+        "not a Python image",
+    ),
+    (
+        "python-without-pip",
+        "FROM python:3.12-slim\nCOPY tool.py /\nCMD [\"python\", \"/tool.py\"]\n",
+        Outcome.SKIPPED,
+        "without pip installs",
+    ),
+    (
+        "already-uv",
+        "FROM python:3.12-slim-bookworm\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked\n",
+        Outcome.UNCHANGED,
+        "uv sync",
+    ),
+    (
+        "multi-stage",
+        "FROM python:3.12-slim AS build\nRUN pip install --prefix=/install -r requirements.txt\n"
+        "FROM python:3.12-slim\nCOPY --from=build /install /usr/local\n",
+        Outcome.NEEDS_ATTENTION,
+        "2 stages",
+    ),
+    (
+        "alpine",
+        "FROM python:3.12-alpine\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "alpine",
+    ),
+    (
+        "full-image",
+        "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "full python image",
+    ),
+    (
+        "floating-minor",
+        "FROM python:3-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "does not name a Python minor version",
+    ),
+    (
+        "digest-pin",
+        "FROM python:3.12-slim@sha256:" + "a" * 64 + "\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "digest",
+    ),
+    (
+        "arg-in-from",
+        "ARG PY=3.12\nFROM python:${PY}-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "build argument",
+    ),
+    (
+        "not-a-python-base",
+        "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y python3-pip\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "not a python image",
+    ),
+    (
+        "git-clone",
+        "FROM python:3.12-slim\nRUN git clone https://example.com/app.git /app "
+        "&& pip install -r /app/requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "cloned from the network",
+    ),
+    (
+        "add-git-repository",
+        "FROM python:3.12-slim\nADD https://example.com/app.git /app\nRUN pip install -r /app/requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "git repository",
+    ),
+    (
+        "editable-project",
+        "FROM python:3.12-slim\nCOPY . /app\nRUN pip install -e /app\n",
+        Outcome.NEEDS_ATTENTION,
+        "-e",
+    ),
+    (
+        "install-project",
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n",
+        Outcome.NEEDS_ATTENTION,
+        "the project itself",
+    ),
+    (
+        "target-folder",
+        "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install --target /deps -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "--target",
+    ),
+    (
+        "pip-in-heredoc",
+        "# syntax=docker/dockerfile:1\nFROM python:3.12-slim\nCOPY requirements.txt .\n"
+        "RUN <<EOF\npip install -r requirements.txt\nEOF\n",
+        Outcome.NEEDS_ATTENTION,
+        "heredoc",
+    ),
+    (
+        "requirements-not-copied",
+        "FROM python:3.12-slim\nRUN pip install -r /srv/requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "not copied into the image",
+    ),
+    (
+        "pip-or-operator",
+        "FROM python:3.12-slim\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt || echo failed\n",
+        Outcome.NEEDS_ATTENTION,
+        "other than `&&`",
+    ),
+    (
+        "windows-escape",
+        "# escape=`\nFROM python:3.12-windowsservercore\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "backtick",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "dockerfile, outcome, reason",
+    [case[1:] for case in LEFT_ALONE],
+    ids=[case[0] for case in LEFT_ALONE],
+)
+def test_migrate_leaves_file_alone(tmp_path, dockerfile, outcome, reason):
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+    before = snapshot(tmp_path)
+
+    process = run_dockermig("migrate", "--format", "json", str(tmp_path))
+
+    assert process.returncode == 0, process.stderr
+    [row] = json.loads(process.stdout)
+    assert row["outcome"] == outcome.value
+    assert reason in row["reason"]
+    assert snapshot(tmp_path) == before
+
+
+ORDERS_BEFORE = """\
+FROM python:3.11-slim
+
+LABEL org.opencontainers.image.title="orders"
+ENV PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends \\
+        gcc \\
+        libpq-dev \\
+        curl \\
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN useradd --create-home app
+USER app
+EXPOSE 8000
+HEALTHCHECK CMD curl -f http://localhost:8000/health || exit 1
+CMD ["flask", "run", "--host=0.0.0.0"]
+"""
+
+ORDERS_AFTER = """\
+FROM python:3.11-slim-bookworm AS builder
+COPY --from=ghcr.io/astral-sh/uv:{uv} /uv /uvx /bin/
+ENV UV_COMPILE_BYTECODE=1 \\
+    UV_LINK_MODE=copy \\
+    UV_PYTHON_DOWNLOADS=0
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends gcc libpq-dev \\
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+RUN --mount=type=cache,target=/root/.cache/uv \\
+    --mount=type=bind,source=uv.lock,target=/app/uv.lock \\
+    --mount=type=bind,source=pyproject.toml,target=/app/pyproject.toml \\
+    uv sync --frozen --no-dev --no-install-project
+
+FROM python:3.11-slim-bookworm
+
+LABEL org.opencontainers.image.title="orders"
+ENV PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends \\
+        libpq5 \\
+        curl \\
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+COPY --from=builder /app/.venv /app/.venv
+ENV PATH="/app/.venv/bin:$PATH"
+COPY . .
+RUN useradd --create-home app
+USER app
+EXPOSE 8000
+HEALTHCHECK CMD curl -f http://localhost:8000/health || exit 1
+CMD ["flask", "run", "--host=0.0.0.0"]
+"""
+
+
+def _uv_version() -> str:
+    from dockermig.images import pinned_uv_version
+
+    return pinned_uv_version()
+
+
+def test_migrate_rewrites_into_two_stages(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": ORDERS_BEFORE,
+            "requirements.txt": "# web\nflask==3.0.3\npsycopg2==2.9.10 ; sys_platform == 'linux'\n",
+        },
+    )
+
+    process = run_dockermig("migrate", "--format", "json", str(tmp_path))
+
+    assert process.returncode == 0, process.stderr
+    [row] = json.loads(process.stdout)
+    assert row["outcome"] == "migrated"
+    assert "pinned python:3.11-slim to python:3.11-slim-bookworm" in row["notes"]
+    assert (tmp_path / "Dockerfile").read_text() == ORDERS_AFTER.format(uv=_uv_version())
+    project = tomllib.loads((tmp_path / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == "==3.11.*"
+    assert project["dependencies"] == [
+        "flask==3.0.3",
+        "psycopg2==2.9.10 ; sys_platform == 'linux'",
+    ]
+    lock = tomllib.loads((tmp_path / "uv.lock").read_text())
+    versions = {package["name"]: package.get("version") for package in lock["package"]}
+    assert versions["flask"] == "3.0.3"
+    assert versions["psycopg2"] == "2.9.10"
+    assert (tmp_path / ".dockerignore").read_text() == ".venv\n"
+
+
+def test_migrate_second_run_changes_nothing(tmp_path):
+    write_files(tmp_path, {"Dockerfile": ORDERS_BEFORE, "requirements.txt": REQUIREMENTS})
+    assert run_dockermig("migrate", str(tmp_path)).returncode == 0
+    after_first = snapshot(tmp_path)
+
+    second = run_dockermig("migrate", "--format", "json", str(tmp_path))
+
+    assert json.loads(second.stdout)[0]["outcome"] == "unchanged"
+    assert snapshot(tmp_path) == after_first
+    assert run_dockermig("migrate", "--check", str(tmp_path)).returncode == 0
+
+
+def test_migrate_check_and_diff_write_nothing(tmp_path):
+    write_files(tmp_path, {"Dockerfile": ORDERS_BEFORE, "requirements.txt": REQUIREMENTS})
+    before = snapshot(tmp_path)
+
+    checked = run_dockermig("migrate", "--check", str(tmp_path))
+    diffed = run_dockermig("migrate", "--diff", str(tmp_path))
+
+    assert checked.returncode == 1
+    assert diffed.returncode == 0
+    assert "+FROM python:3.11-slim-bookworm AS builder" in diffed.stdout
+    assert "-        gcc \\" in diffed.stdout
+    assert "uv.lock: would be created by `uv lock`" in diffed.stdout
+    assert snapshot(tmp_path) == before
+
+
+def test_migrate_keeps_crlf_bom_and_mode(tmp_path):
+    text = "\ufeffFROM python:3.12-slim-bookworm\r\nWORKDIR /app\r\nCOPY requirements.txt .\r\n" \
+        "RUN pip install -r requirements.txt\r\nCMD [\"python\"]\r\n"
+    write_files(tmp_path, {"Dockerfile": text, "requirements.txt": REQUIREMENTS})
+    os.chmod(tmp_path / "Dockerfile", 0o640)
+
+    result = run_dockermig("migrate", str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    data = (tmp_path / "Dockerfile").read_bytes()
+    assert data.startswith("\ufeff".encode())
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert b"COPY --from=builder /app/.venv /app/.venv\r\n" in data
+    assert (tmp_path / "Dockerfile").stat().st_mode & 0o777 == 0o640
+
+
+def test_migrate_keeps_other_commands_of_pip_run(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY . .\n"
+        "RUN pip install -r requirements.txt && python -m compileall -q . \\\n"
+        "    && rm -rf /tmp/*\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED
+    text = result.writes[tmp_path / "Dockerfile"]
+    assert "COPY --from=builder /app/.venv /app/.venv\nENV PATH=\"/app/.venv/bin:$PATH\"\n" \
+        "RUN python -m compileall -q . \\\n    && rm -rf /tmp/*\n" in text
+    assert "pip install" not in text
+
+
+@pytest.mark.parametrize(
+    "packages, builder, runtime",
+    [
+        ("gcc libpq-dev", "gcc libpq-dev", "libpq5"),
+        ("gcc python3-dev", "gcc python3-dev", None),
+        ("build-essential libffi-dev curl", "build-essential libffi-dev", "libffi8 curl"),
+        ("gcc libxml2-dev libxslt1-dev", "gcc libxml2-dev libxslt1-dev", "libxml2 libxslt1.1"),
+        ("curl git", None, "curl git"),
+        ("gcc libfoo-dev", "gcc libfoo-dev", "libfoo-dev"),
+    ],
+    ids=["libpq", "all-build-only", "ffi", "lxml", "tools-only", "unknown-dev-kept"],
+)
+def test_migrate_splits_apt_packages(tmp_path, packages, builder, runtime):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\n"
+        f"RUN apt-get update && apt-get install -y --no-install-recommends {packages} "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    text = result.writes[tmp_path / "Dockerfile"]
+    builder_text, runtime_text = text.split("\n\n", 1)
+    if builder is None:
+        assert "apt-get" not in builder_text
+    else:
+        assert f"apt-get install -y --no-install-recommends {builder} \\\n" in builder_text
+    if runtime is None:
+        assert "apt-get" not in runtime_text
+    else:
+        assert f"--no-install-recommends {runtime} &&" in runtime_text
+
+
+def test_migrate_keeps_build_tool_used_later(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\nRUN apt-get update && apt-get install -y make gcc\n"
+        "COPY . .\nRUN pip install -r requirements.txt\nCMD [\"make\", \"serve\"]\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)[1]
+    assert "RUN apt-get update && apt-get install -y make\n" in runtime_text
+
+
+def test_migrate_reads_included_requirements(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim-bookworm\nWORKDIR /srv\nCOPY requirements/ requirements/\n"
+            "RUN pip install -r requirements/prod.txt gunicorn==23.0.0\n",
+            "requirements/base.txt": "# shared\njinja2>=3.1,<4  # templates\n",
+            "requirements/prod.txt": "-r base.txt\nuvloop==0.21.0 ; sys_platform != 'win32'\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    pyproject = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])
+    assert pyproject["project"]["dependencies"] == [
+        "jinja2>=3.1,<4",
+        "uvloop==0.21.0 ; sys_platform != 'win32'",
+        "gunicorn==23.0.0",
+    ]
+    assert "--mount=type=bind,source=uv.lock,target=/srv/uv.lock" in result.writes[
+        tmp_path / "Dockerfile"
+    ]
+
+
+def test_migrate_edits_existing_companions(tmp_path):
+    existing = '# team notes\n[project]\nname = "svc"\nversion = "2.0"\ndependencies = ["click>=8"]\n'
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "requirements.txt": REQUIREMENTS,
+            "pyproject.toml": existing,
+            ".dockerignore": "*.log",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    new_pyproject = result.writes[tmp_path / "pyproject.toml"]
+    assert new_pyproject.startswith("# team notes\n[project]\nname = \"svc\"\nversion = \"2.0\"\n")
+    assert tomllib.loads(new_pyproject)["project"]["dependencies"] == ["click>=8", "flask==3.0.3"]
+    assert result.writes[tmp_path / ".dockerignore"] == "*.log\n.venv"
+
+
+def test_migrate_reports_bad_files_and_goes_on(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "bad/Dockerfile": b"\x00\x01binary",
+            "latin/Dockerfile": "FROM python:3.12-slim\n# caf\xe9\n".encode("latin-1"),
+            "good/Dockerfile": ORDERS_BEFORE,
+            "good/requirements.txt": REQUIREMENTS,
+        },
+    )
+    bad_before = snapshot(tmp_path / "bad")
+
+    process = run_dockermig("migrate", "--format", "json", str(tmp_path))
+
+    assert process.returncode == 2
+    rows = {Path(row["path"]).parent.name: row for row in json.loads(process.stdout)}
+    assert rows["bad"]["outcome"] == "error"
+    assert "binary" in rows["bad"]["reason"]
+    assert rows["latin"]["outcome"] == "error"
+    assert "not valid UTF-8" in rows["latin"]["reason"]
+    assert rows["good"]["outcome"] == "migrated"
+    assert snapshot(tmp_path / "bad") == bad_before
+
+
+def test_migrate_missing_path_is_usage_error(tmp_path):
+    process = run_dockermig("migrate", str(tmp_path / "nope"))
+
+    assert process.returncode == 2
+    assert process.stderr.strip() == f"error: {tmp_path / 'nope'}: no such file or folder; check the path"
+
+
+def test_migrate_lock_failure_writes_nothing(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": ORDERS_BEFORE,
+            "requirements.txt": "this-package-does-not-exist-dockermig==1.0\n",
+        },
+    )
+    before = snapshot(tmp_path)
+
+    process = run_dockermig("migrate", "--format", "json", str(tmp_path))
+
+    assert process.returncode == 2
+    [row] = json.loads(process.stdout)
+    assert row["outcome"] == "error"
+    assert "this-package-does-not-exist-dockermig" in row["reason"]
+    assert snapshot(tmp_path) == before
