@@ -58,7 +58,8 @@ def find_dockerfiles(paths: list[Path]) -> list[Path]:
             found.append(path)
             continue
         walked = list(_walk(path))
-        ignored = _git_ignored(path, walked)
+        # A folder named on the command line is walked even when git ignores it.
+        ignored = set() if _git_ignored(path, [path]) else _git_ignored(path, walked)
         found.extend(candidate for candidate in walked if candidate not in ignored)
     unique = dict.fromkeys(Path(os.path.normpath(path)) for path in found)
     return sorted(unique)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dockermig.companions.dockerignore import plan_dockerignore
 from dockermig.companions.lock import lock as run_uv_lock
-from dockermig.companions.pyproject import plan_pyproject
+from dockermig.companions.pyproject import IndexCredentialsError, PyprojectError, plan_pyproject
 from dockermig.companions.requirements import RequirementSet, read_requirements
 from dockermig.errors import DockermigError
 from dockermig.migrate.commands import command_name, run_script, _shell_view
@@ -44,7 +44,7 @@ def plan_migration(path: Path, run_lock: bool = True) -> FileResult:
     result = FileResult(path, Outcome.MIGRATED, originals={path: data})
     try:
         _plan(tree, build_model(tree), result, run_lock)
-    except CannotMigrate as reason:
+    except (CannotMigrate, IndexCredentialsError, PyprojectError) as reason:
         return FileResult(path, Outcome.NEEDS_ATTENTION, str(reason))
     except DockermigError as error:
         return FileResult(path, Outcome.ERROR, str(error))
