@@ -1,0 +1,455 @@
+"""Tests for `dockermig build`: tag planning, builder choice, exit codes, and real buildah builds."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from build_helpers import (
+    TEST_TAG_PREFIX,
+    read_uv_image,
+    remove_test_images,
+    require_buildah,
+    require_stand_in_images,
+    run_cli,
+    write_dockerfile,
+)
+
+from dockermig.build import (
+    BuilderNotFoundError,
+    default_jobs,
+    detect_builder,
+    get_builder,
+    plan_jobs,
+    run_builds,
+)
+from dockermig.build.backends import Builder
+from dockermig.build.runner import build_one, last_lines
+
+BASE = "FROM python:3.11-slim-bookworm\n"
+
+
+# ---------------------------------------------------------------- tag planning
+
+
+def test_plan_jobs_tags_by_folder(tmp_path):
+    dockerfile = write_dockerfile(tmp_path / "Web_API", BASE)
+
+    [job] = plan_jobs([dockerfile])
+
+    assert job.tag == "localhost/dockermig/web_api:latest"
+    assert job.context == dockerfile.parent
+    assert job.dockerfile == dockerfile
+
+
+def test_plan_jobs_variant_suffix(tmp_path):
+    folder = tmp_path / "svc"
+    plain = write_dockerfile(folder, BASE)
+    dev = write_dockerfile(folder, BASE, name="Dockerfile.dev")
+    worker = write_dockerfile(folder, BASE, name="worker.Dockerfile")
+
+    tags = [
+        job.tag for job in plan_jobs([plain, dev, worker], tag_prefix="reg:5000/team/")
+    ]
+
+    assert tags == [
+        "reg:5000/team/svc:latest",
+        "reg:5000/team/svc-dev:latest",
+        "reg:5000/team/svc-worker:latest",
+    ]
+
+
+def test_plan_jobs_same_folder_names_differ(tmp_path):
+    first = write_dockerfile(tmp_path / "a" / "api", BASE)
+    second = write_dockerfile(tmp_path / "b" / "api", BASE)
+
+    tags = [job.tag for job in plan_jobs([first, second])]
+
+    assert tags[0] != tags[1]
+    assert tags[0].startswith("localhost/dockermig/api-")
+    assert tags[1].startswith("localhost/dockermig/api-")
+    # Stable: planning again gives the same tags.
+    assert [job.tag for job in plan_jobs([first, second])] == tags
+
+
+def test_default_jobs_bounds():
+    cores = len(os.sched_getaffinity(0))
+
+    assert default_jobs(1) == 1
+    assert default_jobs(1000) == cores
+    assert default_jobs(0) == 1
+
+
+def test_last_lines_keeps_tail():
+    output = "\n".join(f"line {number}" for number in range(40)) + "\n\n"
+
+    tail = last_lines(output, 3)
+
+    assert tail == "line 37\nline 38\nline 39"
+
+
+# ------------------------------------------------------ builders, without building
+
+
+def _fake_executables(folder: Path, names: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        path = folder / name
+        path.write_text("#!/bin/sh\nexit 0\n")
+        path.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("present", "expected"),
+    [
+        (["buildah", "podman", "docker"], "buildah"),
+        (["podman", "docker"], "podman"),
+        (["docker"], "docker"),
+    ],
+)
+def test_detect_builder_preference(tmp_path, monkeypatch, present, expected):
+    _fake_executables(tmp_path / "bin", present)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+
+    builder = detect_builder()
+
+    assert builder.name == expected
+    assert builder.executable == str(tmp_path / "bin" / expected)
+
+
+def test_detect_builder_none_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(BuilderNotFoundError, match="no image builder found"):
+        detect_builder()
+
+
+def test_get_builder_missing(tmp_path, monkeypatch):
+    _fake_executables(tmp_path / "bin", ["docker"])
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+
+    with pytest.raises(BuilderNotFoundError, match="'podman' not found"):
+        get_builder("podman")
+
+
+class ShellBuilder(Builder):
+    """A builder whose build step is a shell script, for testing the runner without images."""
+
+    name = "shell"
+
+    def __init__(self, script: str) -> None:
+        super().__init__("/bin/sh")
+        self.script = script
+
+    def build_argv(self, dockerfile, context, tag):
+        return ["/bin/sh", "-c", self.script]
+
+    def smoke_argv(self, tag, command):
+        return ["/bin/sh", "-c", command]
+
+    def image_size(self, tag):
+        return 1234
+
+
+def test_build_timeout_stops_process_group(tmp_path):
+    dockerfile = write_dockerfile(tmp_path / "slow", BASE)
+    [job] = plan_jobs([dockerfile])
+    # The background sleep keeps the output pipe open: only killing the whole
+    # process group lets the runner return before it ends.
+    builder = ShellBuilder("sleep 30 & echo started; wait")
+
+    result = build_one(builder, job, timeout=0.5)
+
+    assert result.ok is False
+    assert result.stage == "build"
+    assert result.error.startswith("shell build timed out after 0.5 s")
+    assert "started" in result.error
+    assert result.seconds < 15
+
+
+def test_smoke_failure_keeps_build_size(tmp_path):
+    dockerfile = write_dockerfile(tmp_path / "svc", BASE)
+    [job] = plan_jobs([dockerfile])
+
+    result = build_one(ShellBuilder("true"), job, smoke="echo smoke-broke; exit 7")
+
+    assert result.ok is False
+    assert result.stage == "smoke"
+    assert result.size_bytes == 1234
+    assert "exit status 7" in result.error
+    assert "smoke-broke" in result.error
+
+
+# --------------------------------------------------- CLI input errors (exit 2)
+
+
+def test_cli_unknown_builder_choice(tmp_path):
+    write_dockerfile(tmp_path / "svc", BASE)
+
+    completed = run_cli("build", "--builder", "kaniko", str(tmp_path))
+
+    assert completed.returncode == 2
+    assert "kaniko" in completed.stderr
+
+
+def test_cli_builder_not_on_path(tmp_path):
+    write_dockerfile(tmp_path / "svc", BASE)
+    env = {**os.environ, "PATH": str(tmp_path / "empty")}
+
+    completed = run_cli("build", "--builder", "podman", str(tmp_path), env=env)
+
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == [
+        "error: builder 'podman' not found on PATH; install it or choose another with --builder"
+    ]
+
+
+def test_cli_no_dockerfiles(tmp_path):
+    (tmp_path / "README.md").write_text("no images here\n")
+
+    completed = run_cli("build", str(tmp_path))
+
+    assert completed.returncode == 2
+    assert "no Dockerfiles found under" in completed.stderr
+    assert completed.stdout == ""
+
+
+def test_cli_missing_path(tmp_path):
+    completed = run_cli("build", str(tmp_path / "absent"))
+
+    assert completed.returncode == 2
+    assert "no such file or folder" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--jobs", "0"],
+        ["--tag-prefix", "Upper/Case/"],
+        ["--tag-prefix", "no-trailing-slash"],
+        ["--format", "yaml"],
+        ["--timeout", "0"],
+    ],
+)
+def test_cli_invalid_options(tmp_path, args):
+    write_dockerfile(tmp_path / "svc", BASE)
+
+    completed = run_cli("build", *args, str(tmp_path))
+
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+
+
+# ------------------------------------------------------- real builds (buildah)
+
+
+@pytest.fixture
+def buildah_images():
+    """Check that buildah and the stand-in images are there; remove the test's images after."""
+    require_buildah()
+    require_stand_in_images()
+    yield
+    remove_test_images()
+
+
+def _build_json(
+    *args: str, cwd: Path | None = None
+) -> tuple[subprocess.CompletedProcess, list]:
+    completed = run_cli(
+        "build",
+        "--builder",
+        "buildah",
+        "--tag-prefix",
+        TEST_TAG_PREFIX,
+        "--format",
+        "json",
+        *args,
+        cwd=cwd,
+    )
+    assert completed.stdout, f"no JSON on stdout; stderr:\n{completed.stderr}"
+    return completed, json.loads(completed.stdout)
+
+
+def _image_config(tag: str) -> dict:
+    inspected = subprocess.run(
+        ["buildah", "inspect", "--type", "image", tag],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(inspected.stdout)["OCIv1"]["config"]
+
+
+@pytest.mark.build
+def test_build_and_smoke_pass(tmp_path, buildah_images):
+    write_dockerfile(
+        tmp_path / "hello",
+        BASE + 'RUN echo hello-from-build > /hello\nENV GREETING=hi\nCMD ["python3"]\n',
+    )
+    smoke = (
+        'test "$(cat /hello)" = hello-from-build && test "$GREETING" = hi && '
+        "python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)'"
+    )
+
+    completed, rows = _build_json("--smoke", smoke, str(tmp_path))
+
+    assert completed.returncode == 0, completed.stderr
+    [row] = rows
+    assert row["path"] == str(tmp_path / "hello" / "Dockerfile")
+    assert row["ok"] is True
+    assert row["error"] is None
+    assert isinstance(row["seconds"], float)
+    assert row["seconds"] > 0
+    assert isinstance(row["size_bytes"], int)
+    # The image is the stand-in Python base plus one small layer.
+    assert row["size_bytes"] > 50_000_000
+    assert row["tag"] == f"{TEST_TAG_PREFIX}hello:latest"
+    assert "GREETING=hi" in _image_config(row["tag"])["Env"]
+
+
+@pytest.mark.build
+def test_build_failing_run(tmp_path, buildah_images):
+    write_dockerfile(
+        tmp_path / "broken",
+        BASE + "RUN echo before-failure && echo failure-marker >&2 && exit 3\n",
+    )
+
+    completed, rows = _build_json(str(tmp_path))
+
+    assert completed.returncode == 1
+    [row] = rows
+    assert row["ok"] is False
+    assert row["size_bytes"] is None
+    assert row["failed_stage"] == "build"
+    assert row["error"].startswith("buildah build failed with exit status")
+    assert "failure-marker" in row["error"]
+    assert "exit status 3" in row["error"]
+
+
+@pytest.mark.build
+def test_build_failing_smoke(tmp_path, buildah_images):
+    write_dockerfile(tmp_path / "nosmoke", BASE + "RUN true\n")
+
+    completed, rows = _build_json(
+        "--smoke", "echo smoke-marker >&2; exit 4", str(tmp_path)
+    )
+
+    assert completed.returncode == 1
+    [row] = rows
+    assert row["ok"] is False
+    assert row["failed_stage"] == "smoke"
+    assert isinstance(row["size_bytes"], int)
+    assert "smoke-marker" in row["error"]
+    assert "exit status 4" in row["error"]
+
+
+@pytest.mark.build
+def test_build_table_mixed_results(tmp_path, buildah_images):
+    write_dockerfile(tmp_path / "good", BASE + "RUN true\n")
+    write_dockerfile(tmp_path / "bad", BASE + "RUN echo table-marker >&2; exit 9\n")
+
+    completed = run_cli(
+        "build", "--builder", "buildah", "--tag-prefix", TEST_TAG_PREFIX, str(tmp_path)
+    )
+
+    assert completed.returncode == 1
+    assert "build failed" in completed.stdout
+    assert "table-marker" in completed.stdout
+    assert "1 ok, 1 failed" in completed.stdout
+    assert "ok: " in completed.stderr
+    assert "build failed: " in completed.stderr
+
+
+@pytest.mark.build
+def test_build_default_path_is_cwd(tmp_path, buildah_images):
+    write_dockerfile(tmp_path / "here", BASE + "RUN true\n")
+
+    completed, rows = _build_json(cwd=tmp_path)
+
+    assert completed.returncode == 0, completed.stderr
+    assert [row["path"] for row in rows] == ["here/Dockerfile"]
+
+
+@pytest.mark.build
+def test_build_two_jobs_overlap(tmp_path, buildah_images):
+    """Two builds with --jobs 2 run at the same time; with one job they do not."""
+    paths = [
+        write_dockerfile(
+            tmp_path / name, BASE + f"RUN sleep 3 && echo {name} > /name\n"
+        )
+        for name in ("first", "second")
+    ]
+    builder = get_builder("buildah")
+    jobs = plan_jobs(paths, tag_prefix=TEST_TAG_PREFIX)
+
+    # The serial run gets its own tags, so it leaves no untagged images behind.
+    serial_jobs = plan_jobs(paths, tag_prefix=f"{TEST_TAG_PREFIX}serial/")
+
+    parallel = run_builds(builder, jobs, max_workers=2)
+    serial = run_builds(builder, serial_jobs, max_workers=1)
+
+    assert [result.ok for result in parallel] == [True, True]
+    assert [result.ok for result in serial] == [True, True]
+    first, second = parallel
+    assert first.started < second.finished
+    assert second.started < first.finished
+    first, second = serial
+    assert second.started >= first.finished
+
+
+@pytest.mark.build
+def test_build_cli_jobs_two(tmp_path, buildah_images):
+    for name in ("one", "two"):
+        write_dockerfile(tmp_path / name, BASE + f"RUN echo {name} > /name\n")
+
+    completed, rows = _build_json(
+        "--jobs", "2", "--smoke", "test -s /name", str(tmp_path)
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert [Path(row["path"]).parent.name for row in rows] == ["one", "two"]
+    assert [row["ok"] for row in rows] == [True, True]
+    assert len({row["tag"] for row in rows}) == 2
+
+
+@pytest.mark.build
+def test_build_uv_pattern_with_mounts(tmp_path, buildah_images):
+    """A Dockerfile shaped like migrate's output builds against the stand-ins:
+    COPY --from the uv image, cache and bind mounts, `uv sync --frozen` from
+    PyPI and apt-get install from Debian."""
+    from uv import find_uv_bin
+
+    service = tmp_path / "service"
+    service.mkdir()
+    (service / "pyproject.toml").write_text(
+        '[project]\nname = "service"\nversion = "0"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["six==1.17.0"]\n'
+    )
+    subprocess.run(
+        [find_uv_bin(), "lock", "--quiet"], cwd=service, check=True, timeout=300
+    )
+    write_dockerfile(
+        service,
+        BASE.replace("\n", " AS builder\n")
+        + f"COPY --from={read_uv_image()} /uv /uvx /bin/\n"
+        "ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=0\n"
+        "WORKDIR /app\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        "    --mount=type=bind,source=uv.lock,target=/app/uv.lock \\\n"
+        "    --mount=type=bind,source=pyproject.toml,target=/app/pyproject.toml \\\n"
+        "    uv sync --frozen --no-dev --no-install-project\n"
+        "\n"
+        + BASE
+        + "RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "COPY --from=builder /app/.venv /app/.venv\n"
+        'ENV PATH="/app/.venv/bin:$PATH"\n',
+    )
+    smoke = "python -c 'import six; assert six.__version__ == \"1.17.0\"' && ldconfig -p | grep -q libpq.so.5"
+
+    completed, rows = _build_json("--smoke", smoke, str(tmp_path))
+
+    assert completed.returncode == 0, completed.stderr
+    [row] = rows
+    assert row["ok"] is True, row["error"]
