@@ -7,6 +7,7 @@ open (`python:3.11-slim` moved from bookworm to trixie on 2025-08-11) is
 pinned to the configured default release, and the summary says so.
 """
 
+import re
 from dataclasses import dataclass
 
 from dockermig.images import (
@@ -66,9 +67,16 @@ def choose_base_image(stage: Stage) -> BaseChoice:
             f"line {line}: {stage.base} is a full python image; its slim runtime would "
             "lack tools the full image has, so switch to the -slim variant first"
         )
+    version = ref.tag.split("-")[0]
+    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", version) or "-rc" in ref.tag:
+        raise CannotMigrate(
+            f"line {line}: {stage.base} is a Python pre-release, which dockermig "
+            "does not migrate"
+        )
     release = tag.release or default_debian_release()
-    image = f"{ref.repository}:{tag.minor}-slim-{release}"
+    # The version is kept as written, so a patch pin (3.11.9) stays pinned.
+    image = f"{ref.repository}:{version}-slim-{release}"
     note = ""
-    if tag.release is None or ref.tag != f"{tag.minor}-slim-{release}":
+    if tag.release is None:
         note = f"pinned {stage.base} to {image}"
     return BaseChoice(image=image, minor=tag.minor, release=release, note=note)

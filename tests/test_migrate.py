@@ -450,3 +450,34 @@ def test_migrate_lock_failure_writes_nothing(tmp_path):
     assert row["outcome"] == "error"
     assert "this-package-does-not-exist-dockermig" in row["reason"]
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "base, expected",
+    [
+        ("python:3.11-slim", "python:3.11-slim-bookworm"),
+        ("python:3.11.9-slim", "python:3.11.9-slim-bookworm"),
+        ("python:3.12-slim-trixie", "python:3.12-slim-trixie"),
+        ("docker.io/library/python:3.10-slim-bullseye", "docker.io/library/python:3.10-slim-bullseye"),
+    ],
+    ids=["floating-release", "patch-pin-kept", "trixie-kept", "registry-kept"],
+)
+def test_migrate_base_image_choice(tmp_path, base, expected):
+    dockerfile = f"FROM {base}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    text = result.writes[tmp_path / "Dockerfile"]
+    assert text.startswith(f"FROM {expected} AS builder\n")
+    assert f"\nFROM {expected}\n" in text
+
+
+def test_migrate_refuses_prerelease(tmp_path):
+    dockerfile = "FROM python:3.15-rc-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert "pre-release" in result.reason

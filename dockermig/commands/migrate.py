@@ -3,6 +3,7 @@
 import difflib
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -31,7 +32,17 @@ from dockermig.writer import write_atomic
     show_default=True,
     help="How to print one row per Dockerfile.",
 )
-def migrate(paths: tuple[Path, ...], show_diff: bool, check_only: bool, output_format: str) -> None:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Number of folders to migrate at once (most of the time goes to `uv lock`).",
+)
+def migrate(
+    paths: tuple[Path, ...], show_diff: bool, check_only: bool, output_format: str, jobs: int
+) -> None:
     """Rewrite pip-based Python Dockerfiles under PATHS (default: the current folder)
     into a uv builder stage and a slim runtime stage.
 
@@ -41,21 +52,45 @@ def migrate(paths: tuple[Path, ...], show_diff: bool, check_only: bool, output_f
     """
     dockerfiles = find_dockerfiles(list(paths) or [Path(".")])
     dry_run = show_diff or check_only
-    results = []
-    for path in dockerfiles:
-        result = plan_migration(path, run_lock=not dry_run)
-        if result.outcome is Outcome.MIGRATED:
-            if show_diff:
+    results = _migrate_all(dockerfiles, dry_run, jobs)
+    if show_diff:
+        for result in results:
+            if result.outcome is Outcome.MIGRATED:
                 _print_diffs(result)
-            elif not check_only:
-                _write(result)
-        results.append(result)
 
     _report(results, output_format, dry_run)
     if any(result.outcome is Outcome.ERROR for result in results):
         sys.exit(2)
     if check_only and any(result.outcome is Outcome.MIGRATED for result in results):
         sys.exit(1)
+
+
+def _migrate_all(dockerfiles: list[Path], dry_run: bool, jobs: int) -> list[FileResult]:
+    """Plan (and unless `dry_run`, write) every Dockerfile, returning results in input order.
+
+    Dockerfiles in the same folder share companion files, so each folder is
+    handled by one worker, in order; different folders run in parallel.
+    """
+    folders: dict[Path, list[Path]] = {}
+    for path in dockerfiles:
+        folders.setdefault(path.parent, []).append(path)
+
+    def migrate_folder(paths: list[Path]) -> list[FileResult]:
+        results = []
+        for path in paths:
+            result = plan_migration(path, run_lock=not dry_run)
+            if result.outcome is Outcome.MIGRATED and not dry_run:
+                _write(result)
+            results.append(result)
+        return results
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        by_path = {
+            result.path: result
+            for folder_results in pool.map(migrate_folder, folders.values())
+            for result in folder_results
+        }
+    return [by_path[path] for path in dockerfiles]
 
 
 def _write(result: FileResult) -> None:

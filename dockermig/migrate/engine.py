@@ -153,7 +153,8 @@ def _read_requirements(stage: Stage, pip_plan: PipPlan, context: Path):
         if local is None:
             raise CannotMigrate(
                 f"line {instruction.line}: {container_path} is not copied into the image "
-                "from the build context, so its requirements cannot be read"
+                "from the build context (the Dockerfile's folder), so its requirements "
+                "cannot be read"
             )
         _merge(combined, read_requirements(local))
     combined.requirements.extend(
