@@ -7,6 +7,7 @@ release) live in rules/images.toml; this module reads them once.
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 import dockermig.rules
@@ -109,3 +110,312 @@ def pinned_uv_version() -> str:
 
 def default_debian_release() -> str:
     return image_data()["debian"]["default_release"]
+
+
+# --- Tag knowledge for check: releases, floating tags, uv-derived images ---
+
+UV_VERSION = re.compile(r"^(?P<version>\d+\.\d+(?:\.\d+)?)(?:-(?P<base>.+))?$")
+_DEBIAN_VARIANT = re.compile(r"^(?P<release>[a-z]+|\d+)(?:-slim)?$")
+_DISTROLESS_DEBIAN = re.compile(r"-debian(?P<number>\d+)")
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """Facts about a base image that check reads from its tag, without a registry.
+
+    `release` is a Debian codename, `alpine` or `alpine3.NN`, or None when
+    unknown. `python_minor` and `interpreter` are None when the image has no
+    Python or it is unknown; `has_python` tells these apart (None = unknown).
+    `floating` names what the tag lets change over time: "release", "python".
+    """
+
+    family: str  # python, uv, uv-distroless, debian, ubuntu, alpine, distroless, scratch, other
+    release: str | None
+    python_minor: str | None
+    interpreter: str | None
+    has_python: bool | None
+    has_uv: bool
+    floating: tuple[str, ...] = ()
+
+    @property
+    def libc(self) -> str | None:
+        if self.release is None:
+            return None
+        return "musl" if self.release.startswith("alpine") else "glibc"
+
+
+@dataclass(frozen=True)
+class UvBase:
+    """One row of [[uv_image.bases]] with {python} filled in."""
+
+    name: str
+    first: str
+    until: str | None
+    last: str | None
+    release: str | None
+    interpreter: str | None
+    python_minor: str | None
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    """Turn `0.9.30` into (0, 9, 30) for comparing; missing parts count as 0."""
+    parts = [int(part) for part in text.split(".") if part.isdigit()]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def is_uv_image(ref: ImageRef) -> bool:
+    return ref.repository.lower() in image_data()["uv_image"]["repositories"]
+
+
+@cache
+def uv_bases() -> tuple[UvBase, ...]:
+    """Expand the [[uv_image.bases]] rows of images.toml into one entry per tag base."""
+    bases = []
+    for row in image_data()["uv_image"]["bases"]:
+        minors = row.get("python", [None])
+        for template in row["names"]:
+            for minor in minors if "{python}" in template else [None]:
+                name = template.replace("{python}", minor or "")
+                python_minor = minor or _python_minor_in(name)
+                bases.append(
+                    UvBase(
+                        name=name,
+                        first=row.get("first", ""),
+                        until=row.get("until"),
+                        last=row.get("last"),
+                        release=row.get("release") or None,
+                        interpreter=row.get("interpreter"),
+                        python_minor=python_minor,
+                    )
+                )
+    return tuple(bases)
+
+
+def _python_minor_in(base: str) -> str | None:
+    match = re.match(r"^python(\d+\.\d+)", base)
+    return match.group(1) if match else None
+
+
+def split_uv_tag(tag: str) -> tuple[str | None, str | None]:
+    """Split a uv image tag into (uv version, base); either may be None.
+
+    `0.9.5-python3.12-trixie-slim` gives ("0.9.5", "python3.12-trixie-slim"),
+    `trixie` gives (None, "trixie"), `0.9` gives ("0.9", None).
+    """
+    if tag in ("", "latest"):
+        return None, None
+    match = UV_VERSION.match(tag)
+    if match:
+        return match.group("version"), match.group("base")
+    return None, tag
+
+
+def uv_base_entries(base: str, version: str | None) -> list[UvBase]:
+    """Return the entries for `base` that a uv `version` published (any version when None)."""
+    entries = [entry for entry in uv_bases() if entry.name == base]
+    if version is None:
+        return entries
+    low = version_key(version)
+    # `0.9-bookworm` names the newest 0.9.x, so any 0.9.x inside the window counts.
+    high = low if version.count(".") == 2 else (low[0], low[1], 10**6)
+    return [
+        entry
+        for entry in entries
+        if (not entry.first or version_key(entry.first) <= high)
+        and (entry.until is None or low < version_key(entry.until))
+    ]
+
+
+def current_uv_base(base: str) -> UvBase | None:
+    """Return the entry that the unversioned tag `base` follows today, or None when dropped."""
+    for entry in uv_bases():
+        if entry.name == base and entry.until is None:
+            return entry
+    return None
+
+
+def python_default_release(day: date) -> str:
+    """Return the Debian release that codename-less python tags named on `day`."""
+    for window in image_data()["python"]["default_release"]:
+        since = window.get("since", date.min)
+        until = window.get("until", date.max)
+        if since <= day < until:
+            return window["release"]
+    return image_data()["python"]["default_release"][-1]["release"]
+
+
+def python_minors_for(release: str) -> list[str]:
+    return image_data()["python"]["debian_minors"].get(release, [])
+
+
+def end_of_life(minor: str) -> date | None:
+    return image_data()["python"]["end_of_life"].get(minor)
+
+
+def describe_image(text: str, day: date) -> ImageFacts | None:
+    """Describe the base image `text` as of `day`; None when it cannot be read (`$VAR`, empty)."""
+    if not text or "$" in text:
+        return None
+    if text.lower() == "scratch":
+        return ImageFacts("scratch", None, None, None, False, False)
+    ref = parse_image_ref(text)
+    if is_python_image(ref):
+        return _describe_python(ref, day)
+    if is_uv_image(ref):
+        return _describe_uv(ref)
+    repository = ref.repository.lower().removeprefix("docker.io/").removeprefix("library/")
+    if repository == "debian":
+        return _describe_debian(ref.tag)
+    if repository == "alpine":
+        tag = ref.tag or "latest"
+        floating = ("release",) if not re.match(r"^3\.\d+", tag) else ()
+        release = "alpine" + ".".join(tag.split(".")[:2]) if not floating else "alpine"
+        return ImageFacts("alpine", release, None, None, False, False, floating)
+    if repository == "ubuntu":
+        return ImageFacts("ubuntu", "ubuntu", None, None, False, False)
+    if repository.startswith("gcr.io/distroless/"):
+        return _describe_distroless(repository)
+    return ImageFacts("other", None, None, None, None, False)
+
+
+def _describe_python(ref: ImageRef, day: date) -> ImageFacts | None:
+    parsed = parse_python_tag(ref.tag)
+    if parsed is None or parsed.variant == "windows":
+        return None
+    floating: list[str] = []
+    minor = parsed.minor
+    if minor is None:
+        minor = image_data()["python"]["latest_minor"]
+        floating.append("python")
+    release = parsed.release
+    if parsed.variant == "alpine":
+        if release is None:
+            floating.append("release")
+            release = "alpine"
+        else:
+            release = "alpine" + release
+    elif release is None:
+        floating.append("release")
+        release = python_default_release(day)
+        if minor not in python_minors_for(release):
+            # A minor the default release never had stays on the last release that had it.
+            having = [name for name in DEBIAN_RELEASES if minor in python_minors_for(name)]
+            release = having[0] if having else release
+    interpreter = image_data()["python"]["interpreter"]
+    return ImageFacts("python", release, minor, interpreter, True, False, tuple(floating))
+
+
+def _describe_uv(ref: ImageRef) -> ImageFacts:
+    version, base = split_uv_tag(ref.tag)
+    if base is None:
+        return ImageFacts("uv-distroless", None, None, None, False, True)
+    if version is None:
+        entry = current_uv_base(base) or next(iter(uv_base_entries(base, None)[-1:]), None)
+    else:
+        entry = next(iter(uv_base_entries(base, version)[-1:]), None)
+    if entry is None:
+        return ImageFacts("uv", None, None, None, None, True)
+    release = entry.release
+    if release == "alpine" and re.search(r"alpine3\.\d+", base):
+        release = re.search(r"alpine3\.\d+", base).group(0)
+    has_python = entry.python_minor is not None
+    floating = ("release",) if base in ("debian", "debian-slim", "alpine") else ()
+    return ImageFacts(
+        "uv", release, entry.python_minor, entry.interpreter, has_python, True, floating
+    )
+
+
+def _describe_debian(tag: str) -> ImageFacts:
+    numbers = image_data()["debian"]["numbers"]
+    by_number = {number: name for name, number in numbers.items()}
+    match = _DEBIAN_VARIANT.match(tag or "latest")
+    word = match.group("release") if match else ""
+    release = by_number.get(word.split(".")[0], word if word in numbers else None)
+    floating = () if release else ("release",)
+    return ImageFacts("debian", release, None, None, False, False, floating)
+
+
+def _describe_distroless(repository: str) -> ImageFacts:
+    numbers = image_data()["debian"]["numbers"]
+    by_number = {number: name for name, number in numbers.items()}
+    match = _DISTROLESS_DEBIAN.search(repository)
+    release = by_number.get(match.group("number")) if match else None
+    if "/python3" in repository:
+        minor = image_data()["debian"]["python3"].get(release or "")
+        return ImageFacts("distroless", release, minor, "/usr/bin/python3", True, False)
+    return ImageFacts("distroless", release, None, None, False, False)
+
+
+def python_tag_exists(tag: str) -> bool:
+    """Return whether `tag` is in the python image's grammar and its minor had that release.
+
+    Minors newer than the data file lists are accepted, because the data may
+    be older than the image.
+    """
+    parsed = parse_python_tag(tag)
+    if parsed is None:
+        return False
+    if parsed.minor is None or parsed.release is None or parsed.variant not in ("full", "slim"):
+        return True
+    if parsed.minor not in _known_python_minors():
+        return version_key(parsed.minor) > version_key(_newest_known_minor())
+    return parsed.minor in python_minors_for(parsed.release)
+
+
+def python_tag_candidates(tag: str) -> list[str]:
+    """Return real python tags with the same version part as `tag`, for suggesting a fix."""
+    version = tag.split("-")[0]
+    if tag.startswith(f"{version}-rc"):
+        version += "-rc"
+    match = _PYTHON_VERSION.match(version.removesuffix("-rc"))
+    minor = match.group("minor") if match else image_data()["python"]["latest_minor"]
+    if not match and version not in ("3", "latest"):
+        version = minor
+    variants = ["", "slim", "alpine", f"alpine{image_data()['python']['latest_alpine']}"]
+    for release, minors in image_data()["python"]["debian_minors"].items():
+        if minor in minors:
+            variants += [release, f"slim-{release}"]
+    return [f"{version}-{variant}" if variant else version for variant in variants]
+
+
+def uv_tag_candidates(version: str | None) -> list[str]:
+    """Return uv image tags that exist, current ones first, with `version` as their prefix."""
+    current = [entry.name for entry in uv_bases() if entry.until is None]
+    dropped = [entry.name for entry in uv_bases() if entry.until is not None]
+    names = list(dict.fromkeys(current + dropped))
+    if version is not None:
+        names = [name for name in names if uv_base_entries(name, version)]
+        return [f"{version}-{name}" for name in names]
+    return names
+
+
+def nearest_tag(tag: str, candidates: list[str]) -> str | None:
+    """Return the candidate closest to `tag`: the same dash-separated words in another
+    order first, then the one that keeps most of its words and adds fewest."""
+    import difflib
+
+    words = set(tag.split("-"))
+    best: tuple | None = None
+    for order, candidate in enumerate(candidates):
+        candidate_words = set(candidate.split("-"))
+        # Losing a versioned word (python3.12, alpine3.23) costs more than losing a name.
+        missing = sum(
+            2 if any(char.isdigit() for char in word) else 1
+            for word in words - candidate_words
+        )
+        extra = len(candidate_words - words)
+        similarity = difflib.SequenceMatcher(None, tag, candidate).ratio()
+        score = (missing, extra, -similarity, order)
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    return best[1] if best else None
+
+
+@cache
+def _known_python_minors() -> frozenset[str]:
+    minors = image_data()["python"]["debian_minors"].values()
+    return frozenset(minor for group in minors for minor in group)
+
+
+def _newest_known_minor() -> str:
+    return max(_known_python_minors(), key=version_key)

@@ -109,3 +109,61 @@ def _new_stage(from_instruction: Instruction, index: int, global_args: dict[str,
         platform=from_instruction.flag("platform"),
         nodes=[from_instruction],
     )
+
+
+def parse_env_pairs(arguments: str) -> dict[str, str]:
+    """Read `ENV a=1 b=2` pairs, or the legacy `ENV name value with spaces` form."""
+    from dockermig.shell import split_words
+
+    words = [word for word in split_words(arguments) if not word.is_operator]
+    if not words:
+        return {}
+    if "=" not in words[0].value:
+        rest = arguments[words[0].end :].strip()
+        value = " ".join(word.value for word in split_words(rest) if not word.is_operator)
+        return {words[0].value: value}
+    pairs = {}
+    for word in words:
+        name, _, value = word.value.partition("=")
+        pairs[name] = value
+    return pairs
+
+
+def stage_parent(model: DockerfileModel, stage: Stage) -> Stage | None:
+    """Return the earlier stage that `stage` is built FROM, or None for an image."""
+    for earlier in model.stages[: stage.index]:
+        if earlier.name and earlier.name.lower() == stage.base.lower():
+            return earlier
+    return None
+
+
+def stage_for_reference(model: DockerfileModel, reference: str, before: Stage) -> Stage | None:
+    """Return the stage that `COPY --from=reference` names from inside `before`.
+
+    A reference is a stage name or a stage index; anything else is an image.
+    """
+    earlier = model.stages[: before.index]
+    if reference.isdigit():
+        index = int(reference)
+        return earlier[index] if index < len(earlier) else None
+    for stage in earlier:
+        if stage.name and stage.name.lower() == reference.lower():
+            return stage
+    return None
+
+
+def stage_env(model: DockerfileModel, stage: Stage, before: Instruction | None = None) -> dict[str, str]:
+    """Return the ENV values set in the Dockerfile for `stage` (and the stages it is built
+    FROM) before `before`, or at the end of the stage when `before` is None.
+
+    Values that the base image sets are unknown here and not included.
+    """
+    parent = stage_parent(model, stage)
+    env = stage_env(model, parent) if parent else {}
+    for instruction in stage.instructions:
+        if instruction is before:
+            break
+        if instruction.name == "ENV":
+            for name, value in parse_env_pairs(instruction.arguments).items():
+                env[name] = substitute(value, env)
+    return env

@@ -1,0 +1,1 @@
+"""`dockermig check`: the rule registry, the runner, inline ignores, configuration and reports."""

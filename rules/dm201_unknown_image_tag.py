@@ -1,0 +1,80 @@
+"""A `python` or `ghcr.io/astral-sh/uv` tag that those images never published.
+
+## What it does
+Reads the tags of the official `python` image and of `ghcr.io/astral-sh/uv`
+(also `astral/uv`) in FROM and `COPY --from` against their tag grammars in
+rules/images.toml, and suggests the nearest real tag. In python tags "slim"
+comes before the Debian codename (`3.11-slim-bookworm`); in uv tags the
+codename comes before "slim" and the base starts with "python"
+(`python3.11-bookworm-slim`).
+
+## Why it matters
+The pull fails with "manifest unknown" or "not found", often only in CI or on
+the first build after a cache is cleared.
+
+## Example
+```dockerfile
+FROM python:3.11-bookworm-slim
+FROM ghcr.io/astral-sh/uv:python3.12-slim
+```
+
+## Fix
+Use the suggested tag: `python:3.11-slim-bookworm`,
+`ghcr.io/astral-sh/uv:python3.12-trixie-slim`.
+
+## Known problems
+Python versions newer than the data file are accepted, and full patch
+versions (3.12.7) are not checked against the published list.
+"""
+
+from dockermig.check.analysis import image_uses
+from dockermig.check.findings import Diagnostic, text_span
+from dockermig.images import (
+    image_data,
+    is_python_image,
+    is_uv_image,
+    nearest_tag,
+    parse_image_ref,
+    python_tag_candidates,
+    python_tag_exists,
+    split_uv_tag,
+    uv_base_entries,
+    uv_tag_candidates,
+)
+
+CODE = "DM201"
+NAME = "unknown-image-tag"
+SEVERITY = "error"
+
+
+def check(context):
+    for use in image_uses(context.model):
+        ref = parse_image_ref(use.resolved)
+        if not ref.tag:
+            continue
+        problem = None
+        if is_python_image(ref) and not python_tag_exists(ref.tag):
+            problem = nearest_tag(ref.tag, python_tag_candidates(ref.tag))
+        elif is_uv_image(ref):
+            problem = _uv_problem(ref.tag)
+        if problem is None:
+            continue
+        suggestion = f"{ref.repository}:{problem}" if problem else None
+        yield Diagnostic(
+            text_span(use.instruction, ref.tag),
+            f"{ref.repository}:{ref.tag} is not a published tag"
+            + (f"; the nearest real tag is {suggestion}" if suggestion else ""),
+            f"use {suggestion}" if suggestion else "use a published tag",
+        )
+
+
+def _uv_problem(tag: str) -> str | None:
+    """Return None for a real tag, else the nearest real tag ("" when there is none)."""
+    version, base = split_uv_tag(tag)
+    if base is None:
+        return None
+    missing = version in image_data()["uv_image"]["missing_derived"]
+    if uv_base_entries(base, version) and not missing:
+        return None
+    candidates = uv_tag_candidates(None if missing else version)
+    return nearest_tag(base if missing else tag, candidates) or ""
