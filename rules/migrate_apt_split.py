@@ -26,7 +26,20 @@ class AptPlan:
     builder_packages: list[str] = field(default_factory=list)
     # New text for each edited RUN by its offset; None removes the RUN.
     runtime_texts: dict[int, str | None] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    replaced: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        """Return one line each for what the builder installs and what the runtime lost or swapped."""
+        lines = []
+        if self.builder_packages:
+            lines.append(f"builder installs {' '.join(self.builder_packages)}")
+        if self.removed:
+            lines.append(f"runtime no longer installs {' '.join(self.removed)}")
+        for dev, library in self.replaced:
+            lines.append(f"runtime installs {library} in place of {dev}")
+        return lines + self.notes
 
 
 @cache
@@ -34,6 +47,11 @@ def library_table() -> dict:
     path = dockermig.rules.__path__[0] + "/runtime_libraries.toml"
     with open(path, "rb") as file:
         return tomllib.load(file)
+
+
+def programs_of(package: str) -> set[str]:
+    """Return the program names a build-only package puts on PATH (its own name at least)."""
+    return {package, *library_table()["build_only"].get("programs", {}).get(package, [])}
 
 
 def is_build_only(package: str) -> bool:
@@ -90,6 +108,7 @@ def _split_run(script, installs, release: str, used_programs: set[str], plan: Ap
     text = script.instruction.text
     edits: list[tuple[int, int, str]] = []
     kept_libraries: set[str] = set()
+    removed_before, replaced_before = len(plan.removed), len(plan.replaced)
     emptied = False
     for command in installs:
         packages = _install_packages(command)
@@ -97,7 +116,7 @@ def _split_run(script, installs, release: str, used_programs: set[str], plan: Ap
         remaining = 0
         for package in packages:
             name = package.value.split("=")[0]
-            if not is_build_only(name) or name in used_programs:
+            if not is_build_only(name) or programs_of(name) & used_programs:
                 remaining += 1
                 continue
             if name not in plan.builder_packages:
@@ -105,25 +124,29 @@ def _split_run(script, installs, release: str, used_programs: set[str], plan: Ap
             library = runtime_library(name, release)
             if library is None and name.endswith("-dev"):
                 plan.notes.append(
-                    f"kept {name} in the runtime stage: no runtime library is known for it"
+                    f"runtime keeps {name}, because no runtime library is known for it"
                 )
                 remaining += 1
                 continue
             if library and library not in kept_libraries:
                 kept_libraries.add(library)
                 edits.append((package.start, package.end, library))
+                plan.replaced.append((name, library))
                 remaining += 1
                 continue
             previous = words[words.index(package) - 1]
             edits.append((previous.end, package.end, ""))
+            plan.removed.append(name)
         emptied = emptied or remaining == 0
     if emptied:
         if all(_is_apt_housekeeping(command) for command in script.commands):
             return None
         plan.notes.append(
             f"kept the build packages of line {script.instruction.line} in the runtime "
-            "stage: that RUN does more than install packages"
+            "stage, because that RUN does more than install packages"
         )
+        del plan.removed[removed_before:]
+        del plan.replaced[replaced_before:]
         return text
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]

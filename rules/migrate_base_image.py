@@ -9,12 +9,13 @@ pinned to the configured default release, and the summary says so.
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from dockermig.images import (
-    default_debian_release,
     is_python_image,
     parse_image_ref,
     parse_python_tag,
+    python_default_release,
 )
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.model import Stage
@@ -28,8 +29,11 @@ class BaseChoice:
     note: str = ""
 
 
-def choose_base_image(stage: Stage) -> BaseChoice:
-    """Return the image for both stages; raise CannotMigrate when the tag does not allow a safe one."""
+def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
+    """Return the image for both stages; raise CannotMigrate when the tag does not allow a safe one.
+
+    `default_release` is used when the tag does not name a Debian release.
+    """
     line = stage.from_instruction.line
     written = stage.from_instruction.arguments.split()[0]
     if "$" in written:
@@ -73,10 +77,13 @@ def choose_base_image(stage: Stage) -> BaseChoice:
             f"line {line}: {stage.base} is a Python pre-release, which dockermig "
             "does not migrate"
         )
-    release = tag.release or default_debian_release()
+    release = tag.release or default_release
     # The version is kept as written, so a patch pin (3.11.9) stays pinned.
     image = f"{ref.repository}:{version}-slim-{release}"
     note = ""
     if tag.release is None:
+        today = python_default_release(date.today())
         note = f"pinned {stage.base} to {image}"
+        if today != release:
+            note += f" ({stage.base} means {today} today)"
     return BaseChoice(image=image, minor=tag.minor, release=release, note=note)

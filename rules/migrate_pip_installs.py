@@ -8,10 +8,12 @@ stop the migration with the reason, because guessing there gives a wrong image.
 """
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from dockermig.migrate.commands import RunScript, pip_arguments, run_script
 from dockermig.migrate.outcome import CannotMigrate
+from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import Stage
 from dockermig.syntax import Instruction
 
@@ -43,24 +45,32 @@ class PipPlan:
     anchor: Instruction | None = None
 
 
-def plan_pip_installs(stage: Stage, escape: str, newline: str) -> PipPlan:
+def plan_pip_installs(
+    stage: Stage, escape: str, newline: str, global_args: dict[str, str]
+) -> PipPlan:
     """Collect the stage's pip installs; raise CannotMigrate when one cannot be translated."""
     plan = PipPlan()
     for instruction in stage.instructions:
         if instruction.name != "RUN":
             continue
-        if _mentions_pip_install(instruction) and run_script(instruction, escape) is None:
+        mentioned = mentions_pip_install(instruction)
+        script = run_script(instruction, escape)
+        if mentioned and script is None:
             raise CannotMigrate(
                 f"line {instruction.line}: pip runs inside a heredoc or exec-form RUN, "
                 "which dockermig does not rewrite yet; move it to a shell-form RUN"
             )
-        script = run_script(instruction, escape)
         if script is None:
             continue
         pip_commands = [command for command in script.commands if pip_arguments(command)]
+        if mentioned and (not pip_commands or script.has_control_flow):
+            raise CannotMigrate(
+                f"line {instruction.line}: pip install runs inside shell control flow "
+                "(if, for, while), which dockermig does not rewrite"
+            )
         if not pip_commands:
             continue
-        workdir = stage.workdir_at(instruction)
+        workdir = resolved_workdir(stage, instruction, global_args)
         for command in pip_commands:
             _read_pip_command(command, instruction, workdir, plan)
         if plan.anchor is None:
@@ -69,9 +79,17 @@ def plan_pip_installs(stage: Stage, escape: str, newline: str) -> PipPlan:
     return plan
 
 
-def _mentions_pip_install(instruction: Instruction) -> bool:
-    text = "\n".join([instruction.arguments, *(doc.content for doc in instruction.heredocs)])
-    return "pip install" in text or "pip3 install" in text
+_PIP_INSTALL = re.compile(r"\bpip[0-9.]*\s+install\b|-m\s+pip\s+install\b")
+
+
+def mentions_pip_install(instruction: Instruction) -> bool:
+    """Return whether a RUN runs pip install anywhere: shell form, exec form or a heredoc."""
+    if instruction.name != "RUN":
+        return False
+    parts = [instruction.arguments, *(doc.content for doc in instruction.heredocs)]
+    if instruction.json_arguments is not None:
+        parts.append(" ".join(instruction.json_arguments))
+    return any(_PIP_INSTALL.search(part) for part in parts)
 
 
 def _read_pip_command(command, instruction: Instruction, workdir: str, plan: PipPlan) -> None:

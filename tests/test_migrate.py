@@ -130,6 +130,46 @@ LEFT_ALONE = [
         "other than `&&`",
     ),
     (
+        "workdir-from-build-arg",
+        "FROM python:3.12-slim\nARG HOME_DIR\nWORKDIR $HOME_DIR\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "WORKDIR $HOME_DIR uses a value the Dockerfile does not set",
+    ),
+    (
+        "image-python-path",
+        "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        'ENTRYPOINT ["/usr/local/bin/python", "-m", "app"]\n',
+        Outcome.NEEDS_ATTENTION,
+        "/usr/local/bin/python is the image's own path",
+    ),
+    (
+        "pip-index-in-env",
+        "FROM python:3.12-slim\nENV PIP_INDEX_URL=https://pypi.internal.example/simple\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "PIP_INDEX_URL configures pip",
+    ),
+    (
+        "pip-in-if",
+        "FROM python:3.12-slim\nCOPY requirements.txt .\n"
+        "RUN if [ -f requirements.txt ]; then pip install -r requirements.txt; fi\n",
+        Outcome.NEEDS_ATTENTION,
+        "shell control flow",
+    ),
+    (
+        "pip-exec-form",
+        'FROM python:3.12-slim\nCOPY requirements.txt .\nRUN ["pip", "install", "-r", "requirements.txt"]\n',
+        Outcome.NEEDS_ATTENTION,
+        "exec-form",
+    ),
+    (
+        "no-image-for-release",
+        "FROM python:3.6-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "has no 3.6 build on bookworm",
+    ),
+    (
         "windows-escape",
         "# escape=`\nFROM python:3.12-windowsservercore\nCOPY requirements.txt .\n"
         "RUN pip install -r requirements.txt\n",
@@ -234,7 +274,12 @@ def test_migrate_rewrites_into_two_stages(tmp_path):
     assert process.returncode == 0, process.stderr
     [row] = json.loads(process.stdout)
     assert row["outcome"] == "migrated"
-    assert "pinned python:3.11-slim to python:3.11-slim-bookworm" in row["notes"]
+    assert row["notes"] == [
+        "pinned python:3.11-slim to python:3.11-slim-bookworm (python:3.11-slim means trixie today)",
+        "builder installs gcc libpq-dev",
+        "runtime no longer installs gcc",
+        "runtime installs libpq5 in place of libpq-dev",
+    ]
     assert (tmp_path / "Dockerfile").read_text() == ORDERS_AFTER.format(uv=_uv_version())
     project = tomllib.loads((tmp_path / "pyproject.toml").read_text())["project"]
     assert project["requires-python"] == "==3.11.*"
@@ -382,7 +427,7 @@ def test_migrate_reads_included_requirements(tmp_path):
 
 
 def test_migrate_edits_existing_companions(tmp_path):
-    existing = '# team notes\n[project]\nname = "svc"\nversion = "2.0"\ndependencies = ["click>=8"]\n'
+    existing = "# team notes\n[tool.ruff]\nline-length = 100\n"
     write_files(
         tmp_path,
         {
@@ -397,8 +442,9 @@ def test_migrate_edits_existing_companions(tmp_path):
     result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
 
     new_pyproject = result.writes[tmp_path / "pyproject.toml"]
-    assert new_pyproject.startswith("# team notes\n[project]\nname = \"svc\"\nversion = \"2.0\"\n")
-    assert tomllib.loads(new_pyproject)["project"]["dependencies"] == ["click>=8", "flask==3.0.3"]
+    assert new_pyproject.startswith(existing)
+    assert tomllib.loads(new_pyproject)["project"]["dependencies"] == ["flask==3.0.3"]
+    assert tomllib.loads(new_pyproject)["tool"]["ruff"] == {"line-length": 100}
     assert result.writes[tmp_path / ".dockerignore"] == "*.log\n.venv"
 
 
@@ -481,3 +527,127 @@ def test_migrate_refuses_prerelease(tmp_path):
 
     assert result.outcome is Outcome.NEEDS_ATTENTION
     assert "pre-release" in result.reason
+
+
+def test_migrate_resolves_workdir_from_env(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\nENV APP_HOME=/srv/app\nWORKDIR $APP_HOME\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    text = result.writes[tmp_path / "Dockerfile"]
+    assert "WORKDIR /srv/app\n" in text
+    assert "COPY --from=builder /srv/app/.venv /srv/app/.venv\n" in text
+
+
+def test_migrate_keeps_tools_later_commands_run(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\n"
+        "RUN apt-get update && apt-get install -y build-essential gcc libffi-dev\n"
+        "COPY . .\nRUN pip install -r requirements.txt\nRUN cc -shared -o fast.so fast.c\n"
+        'CMD ["make", "serve"]\n'
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)[1]
+    assert "apt-get install -y build-essential gcc libffi8\n" in runtime_text
+
+
+def test_migrate_builder_gets_git_for_vcs(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "requirements.txt": "tool @ git+https://example.com/tool.git@v1\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    builder_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)[0]
+    assert "apt-get install -y --no-install-recommends git \\\n" in builder_text
+
+
+def test_migrate_refuses_shared_folder(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "Dockerfile.dev": "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "requirements.txt": REQUIREMENTS,
+        },
+    )
+    before = snapshot(tmp_path)
+
+    process = run_dockermig("migrate", "--format", "json", str(tmp_path))
+
+    rows = json.loads(process.stdout)
+    assert [row["outcome"] for row in rows] == ["needs attention", "needs attention"]
+    assert "shares its folder" in rows[0]["reason"]
+    assert snapshot(tmp_path) == before
+
+
+def test_migrate_refuses_changing_existing_project(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "requirements.txt": REQUIREMENTS,
+            "pyproject.toml": '[project]\nname = "lib"\nversion = "1.0"\ndependencies = ["attrs>=22"]\n',
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert "already describes a project" in result.reason
+
+
+def test_migrate_symlinked_dockerfile_writes_nothing(tmp_path):
+    outside = tmp_path / "outside"
+    write_files(outside, {"Dockerfile": ORDERS_BEFORE})
+    write_files(tmp_path / "repo", {"requirements.txt": REQUIREMENTS})
+    (tmp_path / "repo" / "Dockerfile").symlink_to(outside / "Dockerfile")
+    before = snapshot(tmp_path)
+
+    process = run_dockermig("migrate", "--format", "json", str(tmp_path / "repo"))
+
+    assert process.returncode == 2
+    [row] = json.loads(process.stdout)
+    assert row["outcome"] == "error"
+    assert "symbolic link" in row["reason"]
+    assert row["notes"] == []
+    assert snapshot(tmp_path) == before
+
+
+def test_migrate_keeps_lock_files_in_context(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim\nCOPY requirements.txt app.py ./\nRUN pip install -r requirements.txt\n",
+            "requirements.txt": REQUIREMENTS,
+            ".dockerignore": "*\n!requirements.txt\n!app.py\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.writes[tmp_path / ".dockerignore"] == (
+        "*\n!requirements.txt\n!app.py\n!pyproject.toml\n!uv.lock\n"
+    )
+
+
+def test_migrate_debian_release_option(tmp_path):
+    write_files(tmp_path, {"Dockerfile": ORDERS_BEFORE, "requirements.txt": REQUIREMENTS})
+
+    process = run_dockermig("migrate", "--diff", "--debian-release", "trixie", str(tmp_path))
+
+    assert process.returncode == 0, process.stderr
+    assert "+FROM python:3.11-slim-trixie AS builder" in process.stdout
+    assert "+        libpq5 \\" in process.stdout

@@ -40,8 +40,20 @@ from dockermig.writer import write_atomic
     show_default=True,
     help="Number of folders to migrate at once (most of the time goes to `uv lock`).",
 )
+@click.option(
+    "--debian-release",
+    type=click.Choice(["bookworm", "trixie"]),
+    default=None,
+    help="Debian release for python tags that do not name one "
+    "(default: bookworm). A tag that names a release keeps it.",
+)
 def migrate(
-    paths: tuple[Path, ...], show_diff: bool, check_only: bool, output_format: str, jobs: int
+    paths: tuple[Path, ...],
+    show_diff: bool,
+    check_only: bool,
+    output_format: str,
+    jobs: int,
+    debian_release: str | None,
 ) -> None:
     """Rewrite pip-based Python Dockerfiles under PATHS (default: the current folder)
     into a uv builder stage and a slim runtime stage.
@@ -52,7 +64,7 @@ def migrate(
     """
     dockerfiles = find_dockerfiles(list(paths) or [Path(".")])
     dry_run = show_diff or check_only
-    results = _migrate_all(dockerfiles, dry_run, jobs)
+    results = _migrate_all(dockerfiles, dry_run, jobs, debian_release)
     if show_diff:
         for result in results:
             if result.outcome is Outcome.MIGRATED:
@@ -65,7 +77,9 @@ def migrate(
         sys.exit(1)
 
 
-def _migrate_all(dockerfiles: list[Path], dry_run: bool, jobs: int) -> list[FileResult]:
+def _migrate_all(
+    dockerfiles: list[Path], dry_run: bool, jobs: int, release: str | None
+) -> list[FileResult]:
     """Plan (and unless `dry_run`, write) every Dockerfile, returning results in input order.
 
     Dockerfiles in the same folder share companion files, so each folder is
@@ -78,7 +92,7 @@ def _migrate_all(dockerfiles: list[Path], dry_run: bool, jobs: int) -> list[File
     def migrate_folder(paths: list[Path]) -> list[FileResult]:
         results = []
         for path in paths:
-            result = plan_migration(path, run_lock=not dry_run)
+            result = plan_migration(path, run_lock=not dry_run, release=release)
             if result.outcome is Outcome.MIGRATED and not dry_run:
                 _write(result)
             results.append(result)
@@ -98,7 +112,7 @@ def _write(result: FileResult) -> None:
         for path, text in result.writes.items():
             write_atomic(path, text, result.originals.get(path))
     except DockermigError as error:
-        result.outcome, result.reason = Outcome.ERROR, str(error)
+        result.outcome, result.reason, result.notes = Outcome.ERROR, str(error), []
 
 
 def _print_diffs(result: FileResult) -> None:

@@ -4,6 +4,7 @@ import glob
 import posixpath
 from pathlib import Path
 
+from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import Stage
 from dockermig.shell import split_words
 from dockermig.syntax import Instruction
@@ -21,7 +22,11 @@ def copy_sources_and_destination(instruction: Instruction) -> tuple[list[str], s
 
 
 def find_context_file(
-    stage: Stage, before: Instruction, container_path: str, context: Path
+    stage: Stage,
+    before: Instruction,
+    container_path: str,
+    context: Path,
+    global_args: dict[str, str],
 ) -> Path | None:
     """Return the context file that the stage copied to `container_path` before `before`.
 
@@ -36,7 +41,7 @@ def find_context_file(
         sources, destination = copy_sources_and_destination(instruction)
         if not sources:
             continue
-        workdir = stage.workdir_at(instruction)
+        workdir = resolved_workdir(stage, instruction, global_args)
         target = posixpath.normpath(posixpath.join(workdir, destination))
         into_folder = destination.endswith("/") or len(sources) > 1 or destination in (".", "./")
         for source in sources:

@@ -10,40 +10,66 @@ leaves the disk as it was.
 import re
 from pathlib import Path
 
-from dockermig.companions.dockerignore import plan_dockerignore
+from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
 from dockermig.companions.lock import lock as run_uv_lock
-from dockermig.companions.pyproject import IndexCredentialsError, PyprojectError, plan_pyproject
+from dockermig.companions.pyproject import (
+    IndexCredentialsError,
+    PyprojectError,
+    plan_pyproject,
+)
 from dockermig.companions.requirements import RequirementSet, read_requirements
+from dockermig.discovery import is_dockerfile_name
 from dockermig.errors import DockermigError
-from dockermig.migrate.commands import command_name, run_script, _shell_view
+from dockermig.images import default_debian_release, python_minors_for
+from dockermig.migrate.commands import _shell_view, command_name, run_script
 from dockermig.migrate.context import find_context_file
 from dockermig.migrate.outcome import CannotMigrate, FileResult, Outcome
+from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import DockerfileModel, Stage, build_model
 from dockermig.rules.migrate_apt_split import builder_apt_run, plan_apt_split
-from dockermig.rules.migrate_base_image import choose_base_image
+from dockermig.rules.migrate_base_image import BaseChoice, choose_base_image
 from dockermig.rules.migrate_builder_stage import builder_stage_text, venv_copy_text
 from dockermig.rules.migrate_network_source import find_network_source
-from dockermig.rules.migrate_pip_installs import PipPlan, plan_pip_installs
+from dockermig.rules.migrate_pip_installs import (
+    PipPlan,
+    mentions_pip_install,
+    plan_pip_installs,
+)
 from dockermig.shell import split_words
 from dockermig.syntax import Dockerfile, Instruction, read_dockerfile
 
-_PIP_INSTALL = re.compile(r"\bpip[0-9.]*\s+install\b|-m\s+pip\s+install\b")
 _UV_SYNC = re.compile(r"\buv\s+sync\b")
+# pip settings that point pip at other indexes or files; uv reads none of them.
+_PIP_SETTINGS = re.compile(
+    r"\bPIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|NO_INDEX|CONSTRAINT|REQUIREMENT|CONFIG_FILE)\b"
+    r"|\bpip\.conf\b|\.pip/|\bpip\s+config\b"
+)
+# The python image's own interpreter and scripts; the venv's are elsewhere.
+_IMAGE_PYTHON_PATH = re.compile(r"/usr/local/bin/\S+")
 DEFAULT_WORKDIR = "/app"
 
 
-def plan_migration(path: Path, run_lock: bool = True) -> FileResult:
+def plan_migration(
+    path: Path, run_lock: bool = True, release: str | None = None
+) -> FileResult:
     """Return the outcome for one Dockerfile and, when it migrates, the new file texts.
 
-    With `run_lock` false, uv.lock is not made; its entry in `writes` is None.
+    With `run_lock` false, uv.lock is not made and its entry in `writes` is
+    None. `release` is the Debian release for tags that do not name one.
     """
+    if path.is_symlink():
+        return FileResult(
+            path,
+            Outcome.ERROR,
+            f"{path}: is a symbolic link; migrate the file it points to instead",
+        )
     try:
         tree, data = read_dockerfile(path)
     except DockermigError as error:
         return FileResult(path, Outcome.ERROR, str(error))
     result = FileResult(path, Outcome.MIGRATED, originals={path: data})
     try:
-        _plan(tree, build_model(tree), result, run_lock)
+        _plan(tree, build_model(tree), result, run_lock, release or default_debian_release())
     except (CannotMigrate, IndexCredentialsError, PyprojectError) as reason:
         return FileResult(path, Outcome.NEEDS_ATTENTION, str(reason))
     except DockermigError as error:
@@ -51,46 +77,80 @@ def plan_migration(path: Path, run_lock: bool = True) -> FileResult:
     return result
 
 
-def _instruction_text(instruction: Instruction) -> str:
-    return "\n".join([instruction.arguments, *(doc.content for doc in instruction.heredocs)])
-
-
-def _plan(tree: Dockerfile, model: DockerfileModel, result: FileResult, run_lock: bool) -> None:
+def _plan(
+    tree: Dockerfile, model: DockerfileModel, result: FileResult, run_lock: bool, release: str
+) -> None:
     if not model.stages:
         result.outcome, result.reason = Outcome.SKIPPED, "no FROM instruction"
         return
     runs = [item for item in tree.instructions if item.name == "RUN"]
-    if any(_UV_SYNC.search(_instruction_text(run)) for run in runs):
+    if any(_UV_SYNC.search(run.arguments) for run in runs):
         result.outcome, result.reason = Outcome.UNCHANGED, "already builds its venv with uv sync"
         return
-    if not any(_PIP_INSTALL.search(_instruction_text(run)) for run in runs):
+    if not any(mentions_pip_install(run) for run in runs):
         result.outcome = Outcome.SKIPPED
         python_bases = [stage.base for stage in model.stages if "python" in stage.base.lower()]
         result.reason = (
             "Python image without pip installs" if python_bases else "not a Python image"
         )
         return
+    _check_migratable(tree, model, result.path)
+    _plan_single_stage(tree, model, model.stages[0], result, run_lock, release)
+
+
+def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> None:
+    """Raise CannotMigrate for the shapes that migrate does not rewrite."""
     if tree.escape != "\\":
         raise CannotMigrate("uses the backtick escape character of Windows images")
     if len(model.stages) > 1:
         raise CannotMigrate(
             f"has {len(model.stages)} stages; dockermig migrates single-stage pip builds so far"
         )
+    neighbours = sorted(
+        other.name
+        for other in path.parent.iterdir()
+        if other != path and other.is_file() and is_dockerfile_name(other.name)
+    )
+    if neighbours:
+        raise CannotMigrate(
+            f"shares its folder, and so pyproject.toml and uv.lock, with {', '.join(neighbours)}; "
+            "give each Dockerfile its own folder first"
+        )
     stage = model.stages[0]
     source = find_network_source(stage)
     if source:
         raise CannotMigrate(source)
-    _plan_single_stage(tree, model, stage, result, run_lock)
+    for instruction in tree.instructions:
+        text = instruction.text
+        match = _PIP_SETTINGS.search(text)
+        if match:
+            raise CannotMigrate(
+                f"line {instruction.line}: {match.group(0)} configures pip, and uv does not "
+                "read it; move the index settings into the requirements file"
+            )
+        match = _IMAGE_PYTHON_PATH.search(text)
+        if match and instruction.name in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
+            program = match.group(0).strip('",]')
+            raise CannotMigrate(
+                f"line {instruction.line}: {program} is the image's own path, which "
+                "will not see the venv; call the program by name"
+            )
 
 
 def _plan_single_stage(
-    tree: Dockerfile, model: DockerfileModel, stage: Stage, result: FileResult, run_lock: bool
+    tree: Dockerfile,
+    model: DockerfileModel,
+    stage: Stage,
+    result: FileResult,
+    run_lock: bool,
+    release: str,
 ) -> None:
     path = result.path
     context = path.parent
-    base = choose_base_image(stage)
-    pip_plan = plan_pip_installs(stage, tree.escape, tree.newline)
-    requirement_set = _read_requirements(stage, pip_plan, context)
+    base = choose_base_image(stage, release)
+    _check_tag_exists(base, stage)
+    pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
+    requirement_set = _read_requirements(stage, pip_plan, context, model.global_args)
 
     current_texts = {
         run.start: pip_plan.rewritten.get(run.start, run.text)
@@ -102,14 +162,20 @@ def _plan_single_stage(
         [(by_start[start], text) for start, text in current_texts.items()],
         tree.escape,
         base.release,
-        _programs_used_after(stage, pip_plan.anchor, tree.escape),
+        _programs_used(stage, pip_plan, tree.escape),
     )
-    workdir = stage.workdir_at(pip_plan.anchor)
+    if any("git+" in requirement for requirement in requirement_set.requirements):
+        if "git" not in apt_plan.builder_packages:
+            apt_plan.builder_packages.append("git")
+
+    workdir = resolved_workdir(stage, pip_plan.anchor, model.global_args)
     if workdir == "/":
         workdir = DEFAULT_WORKDIR
     venv = f"{workdir}/.venv"
     builder_name = "builder" if (stage.name or "").lower() != "builder" else "uv-builder"
-    apt_run = builder_apt_run(apt_plan.builder_packages, tree.newline) if apt_plan.builder_packages else ""
+    apt_run = ""
+    if apt_plan.builder_packages:
+        apt_run = builder_apt_run(apt_plan.builder_packages, tree.newline)
     platform = stage.from_instruction.flag("platform")
     builder = builder_stage_text(
         base.image,
@@ -130,26 +196,34 @@ def _plan_single_stage(
         if isinstance(node, Instruction) and node.name == "RUN":
             if node in pip_plan.removed:
                 continue
-            text = current_texts[node.start]
-            if node.start in apt_plan.runtime_texts:
-                text = apt_plan.runtime_texts[node.start]
+            text = apt_plan.runtime_texts.get(node.start, current_texts[node.start])
             if text is not None:
                 parts.append(text)
             continue
         parts.append(node.text)
-    new_text = "".join(parts)
 
-    result.writes[path] = new_text
-    result.notes.extend(note for note in [base.note, *apt_plan.notes] if note)
-    if apt_plan.builder_packages:
-        result.notes.append(f"moved {', '.join(apt_plan.builder_packages)} to the builder stage")
+    result.writes[path] = "".join(parts)
+    result.notes.extend(note for note in [base.note, *apt_plan.summary()] if note)
+    result.notes.extend(_setuptools_note(context, base, requirement_set))
     _plan_companions(context, requirement_set, base.minor, result, run_lock)
 
 
-def _read_requirements(stage: Stage, pip_plan: PipPlan, context: Path):
+def _check_tag_exists(base: BaseChoice, stage: Stage) -> None:
+    minors = python_minors_for(base.release)
+    if minors and base.minor not in minors:
+        raise CannotMigrate(
+            f"line {stage.from_instruction.line}: the python image has no "
+            f"{base.minor} build on {base.release} (it has {minors[0]} to {minors[-1]}); "
+            "choose another release with --debian-release"
+        )
+
+
+def _read_requirements(
+    stage: Stage, pip_plan: PipPlan, context: Path, global_args: dict[str, str]
+) -> RequirementSet:
     combined = RequirementSet()
     for container_path, instruction in pip_plan.requirement_files:
-        local = find_context_file(stage, instruction, container_path, context)
+        local = find_context_file(stage, instruction, container_path, context, global_args)
         if local is None:
             raise CannotMigrate(
                 f"line {instruction.line}: {container_path} is not copied into the image "
@@ -162,13 +236,11 @@ def _read_requirements(stage: Stage, pip_plan: PipPlan, context: Path):
     )
     if combined.problems:
         problem = combined.problems[0]
-        raise CannotMigrate(
-            f"{problem.file}:{problem.line}: {problem.text!r}: {problem.reason}"
-        )
+        raise CannotMigrate(f"{problem.file}:{problem.line}: {problem.text!r}: {problem.reason}")
     return combined
 
 
-def _merge(combined, addition) -> None:
+def _merge(combined: RequirementSet, addition: RequirementSet) -> None:
     """Add the requirements, constraints, indexes and problems of `addition` to `combined`."""
     for name in ("requirements", "constraints", "extra_index_urls", "find_links", "problems", "files"):
         target = getattr(combined, name)
@@ -178,15 +250,11 @@ def _merge(combined, addition) -> None:
     combined.no_index = combined.no_index or addition.no_index
 
 
-def _programs_used_after(stage: Stage, anchor: Instruction | None, escape: str) -> set[str]:
-    """Return the program names that RUN, CMD, ENTRYPOINT and HEALTHCHECK call after the pip install."""
+def _programs_used(stage: Stage, pip_plan: PipPlan, escape: str) -> set[str]:
+    """Return the program names that the stage's commands call, outside the removed pip RUNs."""
     programs: set[str] = set()
-    seen_anchor = anchor is None
     for instruction in stage.instructions:
-        if instruction is anchor:
-            seen_anchor = True
-            continue
-        if not seen_anchor:
+        if instruction in pip_plan.removed:
             continue
         if instruction.name == "RUN":
             script = run_script(instruction, escape)
@@ -207,26 +275,69 @@ def _replace_from_image(instruction: Instruction, image: str, escape: str) -> st
     return text[: image_word.start] + image + text[image_word.end :]
 
 
+def _setuptools_note(context: Path, base: BaseChoice, requirement_set: RequirementSet) -> list[str]:
+    """Warn when the app may import pkg_resources, which came from the image's setuptools."""
+    if any(requirement.lower().startswith("setuptools") for requirement in requirement_set.requirements):
+        return []
+    for source in context.rglob("*.py"):
+        try:
+            if "pkg_resources" in source.read_text(encoding="utf-8", errors="replace"):
+                return [
+                    f"{source.name} imports pkg_resources, which the venv lacks unless "
+                    "setuptools is in the requirements"
+                ]
+        except OSError:
+            continue
+    return []
+
+
 def _plan_companions(
-    context: Path, requirement_set, python_minor: str, result: FileResult, run_lock: bool
+    context: Path,
+    requirement_set: RequirementSet,
+    python_minor: str,
+    result: FileResult,
+    run_lock: bool,
 ) -> None:
     pyproject_path = context / "pyproject.toml"
     lock_path = context / "uv.lock"
     ignore_path = context / ".dockerignore"
     for companion in (pyproject_path, lock_path, ignore_path):
+        if companion.is_symlink():
+            raise CannotMigrate(f"{companion} is a symbolic link, which dockermig never writes through")
         result.originals[companion] = companion.read_bytes() if companion.exists() else None
 
-    pyproject_text = plan_pyproject(context, requirement_set, python_minor)
-    existing_lock = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
     old_pyproject = result.originals[pyproject_path]
-    if old_pyproject is None or pyproject_text.encode("utf-8") != old_pyproject:
+    pyproject_text = plan_pyproject(context, requirement_set, python_minor)
+    changed = old_pyproject is None or pyproject_text.encode("utf-8") != old_pyproject
+    if old_pyproject is not None and changed and "[project]" in old_pyproject.decode("utf-8", "replace"):
+        raise CannotMigrate(
+            f"{pyproject_path} already describes a project whose dependencies differ from "
+            "the image's requirements; merge them by hand, or move the Dockerfile's "
+            "requirements into that project"
+        )
+    if changed:
         result.writes[pyproject_path] = pyproject_text
-    if existing_lock is None or pyproject_path in result.writes:
+    existing_lock = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
+    if existing_lock is None or changed:
         lock_text = run_uv_lock(context, pyproject_text, existing_lock) if run_lock else None
         if lock_text is None or lock_text != existing_lock:
             result.writes[lock_path] = lock_text
-    ignore_text = plan_dockerignore(context)
+
+    ignore_text = _dockerignore_text(context, result.originals[ignore_path])
     if ignore_text is not None:
         result.writes[ignore_path] = ignore_text
     # The Dockerfile is written last, so an interrupted run leaves it as it was.
     result.writes[result.path] = result.writes.pop(result.path)
+
+
+def _dockerignore_text(context: Path, original: bytes | None) -> str | None:
+    """Return .dockerignore text that excludes .venv and keeps pyproject.toml and uv.lock in the context."""
+    text = plan_dockerignore(context)
+    current = text if text is not None else (original or b"").decode("utf-8", "replace")
+    newline = "\r\n" if "\r\n" in current else "\n"
+    for name in ("pyproject.toml", "uv.lock"):
+        if is_excluded(current, name):
+            separator = "" if current == "" or current.endswith("\n") else newline
+            current = f"{current}{separator}!{name}{newline}"
+            text = current
+    return text
