@@ -1,10 +1,18 @@
 """Migrate step: choose the python image that both stages use.
 
-Both stages use `python:X.Y-slim-<release>`, so the venv is built and run
-on the same Python minor version and the same Debian release. X.Y comes from
-the original tag and is never changed. A tag that leaves the Debian release
-open (`python:3.11-slim` moved from bookworm to trixie on 2025-08-11) is
-pinned to the configured default release, and the summary says so.
+Both stages use the same image, so the venv is built and run on the same
+Python minor version and the same Debian release:
+
+- a slim tag becomes `python:X.Y-slim-<release>`. A tag that leaves the
+  release open (`python:3.11-slim` moved from bookworm to trixie on
+  2025-08-11) is pinned to the default release, and the summary says so;
+- a full tag becomes `python:X.Y-<release>` in both stages, because a slim
+  runtime would lack the tools and libraries the full image has;
+- a digest-pinned reference is kept exactly as written in both stages;
+- a version from a build argument (`python:${PYTHON_VERSION}-slim`) stays a
+  variable, and the lock is made for the argument's default.
+
+X.Y and a patch pin are never changed.
 """
 
 import re
@@ -20,13 +28,17 @@ from dockermig.images import (
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.model import Stage
 
+_VARIABLE_VERSION = re.compile(r"^(?P<repository>[^:$@]+):(?P<version>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)(?P<rest>-[^$@]*)?$")
+
 
 @dataclass(frozen=True)
 class BaseChoice:
     image: str
     minor: str
     release: str
-    note: str = ""
+    # False when a digest pins the image and the tag names no release.
+    release_known: bool = True
+    notes: tuple[str, ...] = ()
 
 
 def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
@@ -36,21 +48,19 @@ def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
     """
     line = stage.from_instruction.line
     written = stage.from_instruction.arguments.split()[0]
+    variable = None
     if "$" in written:
-        raise CannotMigrate(
-            f"line {line}: the base image {written} is set by a build argument, "
-            "which dockermig does not rewrite yet"
-        )
+        variable = _VARIABLE_VERSION.match(written)
+        if variable is None:
+            raise CannotMigrate(
+                f"line {line}: the base image {written} is set by a build argument in a "
+                "way dockermig does not rewrite; only the version part may be a variable"
+            )
     ref = parse_image_ref(stage.base)
     if not is_python_image(ref):
         raise CannotMigrate(
             f"line {line}: the base image {stage.base} is not a python image, so the "
             "venv's interpreter would not match; move the image to python:X.Y-slim first"
-        )
-    if ref.digest:
-        raise CannotMigrate(
-            f"line {line}: the base image is pinned by digest, and a rewritten tag "
-            "would drop that pin; dockermig does not migrate digest pins yet"
         )
     tag = parse_python_tag(ref.tag)
     if tag is None:
@@ -61,29 +71,37 @@ def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
             "(for example python:3.12-slim) so the migration cannot change it"
         )
     if tag.variant in ("alpine", "windows"):
-        raise CannotMigrate(
-            f"line {line}: {tag.variant} python images are not migrated yet"
-        )
-    if tag.variant == "full":
-        # TODO: migrate full images; a slim runtime lacks the tools (curl, git, gcc)
-        # that the full image has and the original may use.
-        raise CannotMigrate(
-            f"line {line}: {stage.base} is a full python image; its slim runtime would "
-            "lack tools the full image has, so switch to the -slim variant first"
-        )
+        raise CannotMigrate(f"line {line}: {tag.variant} python images are not migrated yet")
     version = ref.tag.split("-")[0]
     if not re.fullmatch(r"\d+\.\d+(\.\d+)?", version) or "-rc" in ref.tag:
         raise CannotMigrate(
             f"line {line}: {stage.base} is a Python pre-release, which dockermig "
             "does not migrate"
         )
+    notes = []
+    if tag.variant == "full":
+        notes.append(
+            "both stages use the full python image, because a slim runtime would lack "
+            "its tools and libraries; switch to -slim once you know what the app needs"
+        )
+    if ref.digest:
+        release = tag.release or default_release
+        return BaseChoice(written, tag.minor, release, tag.release is not None, tuple(notes))
+
     release = tag.release or default_release
+    variant = "slim-" if tag.variant == "slim" else ""
     # The version is kept as written, so a patch pin (3.11.9) stays pinned.
-    image = f"{ref.repository}:{version}-slim-{release}"
-    note = ""
+    version_text = variable.group("version") if variable else version
+    image = f"{ref.repository}:{version_text}-{variant}{release}"
+    if variable:
+        notes.append(
+            f"uv.lock is made for Python {tag.minor}, the default of "
+            f"{variable.group('version')}; a build with another version fails at uv sync"
+        )
     if tag.release is None:
         today = python_default_release(date.today())
-        note = f"pinned {stage.base} to {image}"
+        note = f"pinned {written} to {image}"
         if today != release:
             note += f" ({stage.base} means {today} today)"
-    return BaseChoice(image=image, minor=tag.minor, release=release, note=note)
+        notes.insert(0, note)
+    return BaseChoice(image, tag.minor, release, True, tuple(notes))

@@ -24,13 +24,16 @@ IGNORED_FLAGS = {
     "--compile", "--no-compile", "--prefer-binary", "--break-system-packages", "--user",
     "--no-color", "--force-reinstall", "--ignore-installed", "-I", "--no-input",
     "--isolated", "--require-hashes", "--no-warn-conflicts", "--progress-bar=off",
+    "--system",
 }  # fmt: skip
 IGNORED_WITH_VALUE = {
     "--progress-bar", "--root-user-action", "--default-timeout", "--timeout",
     "--retries", "--upgrade-strategy", "--cache-dir", "--trusted-host",
     "--exists-action", "--log",
 }  # fmt: skip
-TOOLING_PACKAGES = {"pip", "setuptools", "wheel"}
+# Packages that install the installer itself; the builder has uv, so they are dropped.
+TOOLING_PACKAGES = {"pip", "setuptools", "wheel", "uv"}
+INSTALLERS = {"pip", "uv"}
 
 
 @dataclass
@@ -50,6 +53,7 @@ def plan_pip_installs(
 ) -> PipPlan:
     """Collect the stage's pip installs; raise CannotMigrate when one cannot be translated."""
     plan = PipPlan()
+    first_pip_run = None
     for instruction in stage.instructions:
         if instruction.name != "RUN":
             continue
@@ -71,11 +75,16 @@ def plan_pip_installs(
         if not pip_commands:
             continue
         workdir = resolved_workdir(stage, instruction, global_args)
+        installs_before = len(plan.requirement_files) + len(plan.packages)
         for command in pip_commands:
             _read_pip_command(command, instruction, workdir, plan)
-        if plan.anchor is None:
+        # The venv is copied in where the first real install ran, not where pip upgraded itself.
+        if plan.anchor is None and len(plan.requirement_files) + len(plan.packages) > installs_before:
             plan.anchor = instruction
+        first_pip_run = first_pip_run or instruction
         _plan_run_change(script, pip_commands, plan, newline)
+    if plan.anchor is None:
+        plan.anchor = first_pip_run
     return plan
 
 
@@ -127,8 +136,11 @@ def _read_pip_command(command, instruction: Instruction, workdir: str, plan: Pip
             )
         packages.append(value)
         index += 1
-    if any(package.split("==")[0].lower() not in TOOLING_PACKAGES for package in packages):
-        plan.packages.extend(package for package in packages if package.lower() != "pip")
+    names = [re.split(r"[<>=!~;\[ ]", package, maxsplit=1)[0].lower() for package in packages]
+    if any(name not in TOOLING_PACKAGES for name in names):
+        plan.packages.extend(
+            package for package, name in zip(packages, names) if name not in INSTALLERS
+        )
 
 
 def _next_value(arguments, index: int, line: int) -> str:

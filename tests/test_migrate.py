@@ -47,29 +47,24 @@ LEFT_ALONE = [
         "alpine",
     ),
     (
-        "full-image",
-        "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
-        Outcome.NEEDS_ATTENTION,
-        "full python image",
-    ),
-    (
         "floating-minor",
         "FROM python:3-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
         Outcome.NEEDS_ATTENTION,
         "does not name a Python minor version",
     ),
     (
-        "digest-pin",
-        "FROM python:3.12-slim@sha256:" + "a" * 64 + "\nCOPY requirements.txt .\n"
-        "RUN pip install -r requirements.txt\n",
+        "whole-image-from-argument",
+        "ARG BASE=python:3.12-slim\nFROM ${BASE}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
         Outcome.NEEDS_ATTENTION,
-        "digest",
+        "only the version part may be a variable",
     ),
     (
-        "arg-in-from",
-        "ARG PY=3.12\nFROM python:${PY}-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        "digest-with-unknown-release",
+        "FROM python:3.12-slim@sha256:" + "a" * 64 + "\n"
+        "RUN apt-get update && apt-get install -y gcc libpq-dev\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n",
         Outcome.NEEDS_ATTENTION,
-        "build argument",
+        "names no Debian release",
     ),
     (
         "not-a-python-base",
@@ -651,3 +646,78 @@ def test_migrate_debian_release_option(tmp_path):
     assert process.returncode == 0, process.stderr
     assert "+FROM python:3.11-slim-trixie AS builder" in process.stdout
     assert "+        libpq5 \\" in process.stdout
+
+
+@pytest.mark.parametrize(
+    "from_line, builder_from, runtime_from",
+    [
+        ("FROM python:3.12", "FROM python:3.12-bookworm AS builder", "FROM python:3.12-bookworm"),
+        (
+            "FROM python:3.12-slim@sha256:" + "b" * 64,
+            "FROM python:3.12-slim@sha256:" + "b" * 64 + " AS builder",
+            "FROM python:3.12-slim@sha256:" + "b" * 64,
+        ),
+        (
+            "ARG PYTHON_VERSION=3.12\nFROM python:${PYTHON_VERSION}-slim",
+            "FROM python:${PYTHON_VERSION}-slim-bookworm AS builder",
+            "FROM python:${PYTHON_VERSION}-slim-bookworm",
+        ),
+        (
+            "FROM --platform=linux/amd64 python:3.12-slim-bookworm AS app",
+            "FROM --platform=linux/amd64 python:3.12-slim-bookworm AS builder",
+            "FROM --platform=linux/amd64 python:3.12-slim-bookworm AS app",
+        ),
+    ],
+    ids=["full-image", "digest-kept", "version-argument", "platform-and-name"],
+)
+def test_migrate_base_image_shapes(tmp_path, from_line, builder_from, runtime_from):
+    dockerfile = f"{from_line}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    text = result.writes[tmp_path / "Dockerfile"]
+    builder_text, runtime_text = text.split("\n\n", 1)
+    assert f"\n{builder_from}\n" in f"\n{builder_text}\n"
+    assert runtime_text.startswith(f"{runtime_from}\n")
+    pyproject = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])
+    assert pyproject["project"]["requires-python"] == "==3.12.*"
+
+
+def test_migrate_converts_uv_pip_install(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\n"
+        "COPY --from=ghcr.io/astral-sh/uv:0.5.0 /uv /bin/uv\n"
+        "RUN pip install --no-cache-dir uv\n"
+        "COPY requirements.txt .\n"
+        "RUN uv pip install --system --no-cache -r requirements.txt\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)[1]
+    assert runtime_text == (
+        "FROM python:3.12-slim-bookworm\n"
+        "COPY requirements.txt .\n"
+        "COPY --from=builder /app/.venv /app/.venv\n"
+        'ENV PATH="/app/.venv/bin:$PATH"\n'
+    )
+    pyproject = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])
+    assert pyproject["project"]["dependencies"] == ["flask==3.0.3"]
+
+
+def test_migrate_allows_tools_the_dockerfile_installs(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\n"
+        "COPY --chmod=755 gosu /usr/local/bin/gosu\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        'ENTRYPOINT ["/usr/local/bin/gosu", "nobody", "python", "-m", "app"]\n'
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason

@@ -8,6 +8,7 @@ from dockermig.syntax import Instruction
 
 _PIP_PROGRAM = re.compile(r"^(?:.*/)?pip(?:3(?:\.\d+)?)?$")
 _PYTHON_PROGRAM = re.compile(r"^(?:.*/)?python(?:3(?:\.\d+)?)?$")
+_UV_PROGRAM = re.compile(r"^(?:.*/)?uv$")
 _CONTROL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do",
                   "done", "case", "esac", "{", "}", "(", ")", "function"}  # fmt: skip
 
@@ -94,18 +95,22 @@ def is_pip_install(command: list[Word]) -> bool:
 
 
 def pip_arguments(command: list[Word]) -> list[Word] | None:
-    """Return the words after `install` of a pip install command, or None."""
+    """Return the words after `install` of a pip install command, or None.
+
+    `pip install`, `pip3 install`, `python -m pip install` and `uv pip install`
+    count, because each installs into the image's Python.
+    """
     words = _without_env_prefix(command)
     if not words:
         return None
     program = words[0].value
+    values = [word.value for word in words[1:3]]
     if _PIP_PROGRAM.match(program):
         rest = words[1:]
-    elif _PYTHON_PROGRAM.match(program):
-        values = [word.value for word in words[1:3]]
-        if values != ["-m", "pip"]:
-            return None
+    elif _PYTHON_PROGRAM.match(program) and values == ["-m", "pip"]:
         rest = words[3:]
+    elif _UV_PROGRAM.match(program) and values[:1] == ["pip"]:
+        rest = words[2:]
     else:
         return None
     for index, word in enumerate(rest):

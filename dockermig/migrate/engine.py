@@ -45,7 +45,8 @@ _PIP_SETTINGS = re.compile(
     r"|\bpip\.conf\b|\.pip/|\bpip\s+config\b"
 )
 # The python image's own interpreter and scripts; the venv's are elsewhere.
-_IMAGE_PYTHON_PATH = re.compile(r"/usr/local/bin/\S+")
+_IMAGE_PROGRAM_PATH = re.compile(r"/usr/local/bin/([A-Za-z0-9_.+-]+)")
+_UV_IMAGE = re.compile(r"^(?:ghcr\.io/astral-sh|(?:docker\.io/)?astral)/uv(?::|@|$)")
 DEFAULT_WORKDIR = "/app"
 
 
@@ -128,11 +129,28 @@ def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> N
                 f"line {instruction.line}: {match.group(0)} configures pip, and uv does not "
                 "read it; move the index settings into the requirements file"
             )
-        match = _IMAGE_PYTHON_PATH.search(text)
-        if match and instruction.name in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
-            program = match.group(0).strip('",]')
+        if instruction.name in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
+            _check_program_paths(instruction, tree)
+
+
+def _check_program_paths(instruction: Instruction, tree: Dockerfile) -> None:
+    """Raise CannotMigrate when a command calls the image's Python or a pip-installed script by path.
+
+    Programs that the Dockerfile itself puts in /usr/local/bin (gosu, a
+    downloaded tool) are left alone.
+    """
+    creators = [
+        other.text
+        for other in tree.instructions
+        if other is not instruction and other.name in ("RUN", "COPY", "ADD")
+    ]
+    for match in _IMAGE_PROGRAM_PATH.finditer(instruction.text):
+        program = match.group(1)
+        is_python = re.match(r"(python|pip)[0-9.]*$", program)
+        created = any(match.group(0) in text or f"{program} /usr/local/bin" in text for text in creators)
+        if is_python or not created:
             raise CannotMigrate(
-                f"line {instruction.line}: {program} is the image's own path, which "
+                f"line {instruction.line}: {match.group(0)} is the image's own path, which "
                 "will not see the venv; call the program by name"
             )
 
@@ -148,7 +166,8 @@ def _plan_single_stage(
     path = result.path
     context = path.parent
     base = choose_base_image(stage, release)
-    _check_tag_exists(base, stage)
+    if base.release_known:
+        _check_tag_exists(base, stage)
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
     requirement_set = _read_requirements(stage, pip_plan, context, model.global_args)
 
@@ -164,6 +183,12 @@ def _plan_single_stage(
         base.release,
         _programs_used(stage, pip_plan, tree.escape),
     )
+    if apt_plan.replaced and not base.release_known:
+        raise CannotMigrate(
+            f"line {stage.from_instruction.line}: the digest-pinned base names no Debian "
+            "release, so the runtime library names for "
+            f"{', '.join(dev for dev, _ in apt_plan.replaced)} cannot be chosen"
+        )
     if any("git+" in requirement for requirement in requirement_set.requirements):
         if "git" not in apt_plan.builder_packages:
             apt_plan.builder_packages.append("git")
@@ -193,6 +218,9 @@ def _plan_single_stage(
             continue
         if node is pip_plan.anchor:
             parts.append(venv_copy_text(builder_name, venv, tree.newline))
+        if _copies_uv_binary(node):
+            # The builder has uv now, and the runtime does not need it.
+            continue
         if isinstance(node, Instruction) and node.name == "RUN":
             if node in pip_plan.removed:
                 continue
@@ -203,9 +231,16 @@ def _plan_single_stage(
         parts.append(node.text)
 
     result.writes[path] = "".join(parts)
-    result.notes.extend(note for note in [base.note, *apt_plan.summary()] if note)
+    result.notes.extend([*base.notes, *apt_plan.summary()])
     result.notes.extend(_setuptools_note(context, base, requirement_set))
     _plan_companions(context, requirement_set, base.minor, result, run_lock)
+
+
+def _copies_uv_binary(node) -> bool:
+    if not isinstance(node, Instruction) or node.name != "COPY":
+        return False
+    source = node.flag("from") or ""
+    return bool(_UV_IMAGE.match(source))
 
 
 def _check_tag_exists(base: BaseChoice, stage: Stage) -> None:
