@@ -22,10 +22,18 @@ def builder_stage_text(
     apt_run: str,
     platform_flag: str,
     newline: str,
+    project_environment: str | None = None,
 ) -> str:
-    """Return the text of the builder stage, ending with a newline."""
+    """Return the text of the builder stage, ending with a newline.
+
+    `project_environment` makes uv build the venv at that path in place of
+    `<workdir>/.venv`, for builds whose venv path the runtime already uses.
+    """
     uv_image = f"ghcr.io/astral-sh/uv:{pinned_uv_version()}"
-    environment = f" \\{newline}    ".join(f"{key}={value}" for key, value in BUILDER_ENVIRONMENT)
+    settings = list(BUILDER_ENVIRONMENT)
+    if project_environment:
+        settings.append(("UV_PROJECT_ENVIRONMENT", project_environment))
+    environment = f" \\{newline}    ".join(f"{key}={value}" for key, value in settings)
     mounts = [
         "--mount=type=cache,target=/root/.cache/uv",
         f"--mount=type=bind,source=uv.lock,target={workdir}/uv.lock",
@@ -45,9 +53,9 @@ def builder_stage_text(
     return "".join(lines)
 
 
-def venv_copy_text(stage_name: str, venv: str, newline: str) -> str:
-    """Return the runtime lines that copy the venv and put its bin first on PATH."""
-    return (
-        f"COPY --from={stage_name} {venv} {venv}{newline}"
-        f'ENV PATH="{venv}/bin:$PATH"{newline}'
-    )
+def venv_copy_text(stage_name: str, venv: str, newline: str, add_path: bool = True) -> str:
+    """Return the runtime lines that copy the venv and, unless the file does already, put its bin first on PATH."""
+    text = f"COPY --from={stage_name} {venv} {venv}{newline}"
+    if add_path:
+        text += f'ENV PATH="{venv}/bin:$PATH"{newline}'
+    return text

@@ -46,12 +46,24 @@ class PipPlan:
     # New text of RUN instructions that keep other commands, by the offset of the RUN.
     rewritten: dict[int, str] = field(default_factory=dict)
     anchor: Instruction | None = None
+    # Where the installs went, when pip was told: --prefix, --user or a wheel folder.
+    artifacts: list[str] = field(default_factory=list)
 
 
 def plan_pip_installs(
-    stage: Stage, escape: str, newline: str, global_args: dict[str, str]
+    stage: Stage,
+    escape: str,
+    newline: str,
+    global_args: dict[str, str],
+    builder: bool = False,
 ) -> PipPlan:
-    """Collect the stage's pip installs; raise CannotMigrate when one cannot be translated."""
+    """Collect the stage's pip installs; raise CannotMigrate when one cannot be translated.
+
+    With `builder` true the stage is the builder of a multi-stage pip build:
+    `pip wheel`, `--prefix`, `--user` and `--wheel-dir` are accepted, and the
+    folders they write to are recorded in `artifacts`.
+    """
+    subcommands = ("install", "wheel") if builder else ("install",)
     plan = PipPlan()
     first_pip_run = None
     for instruction in stage.instructions:
@@ -66,7 +78,9 @@ def plan_pip_installs(
             )
         if script is None:
             continue
-        pip_commands = [command for command in script.commands if pip_arguments(command)]
+        pip_commands = [
+            command for command in script.commands if pip_arguments(command, subcommands)
+        ]
         if mentioned and (not pip_commands or script.has_control_flow):
             raise CannotMigrate(
                 f"line {instruction.line}: pip install runs inside shell control flow "
@@ -77,7 +91,7 @@ def plan_pip_installs(
         workdir = resolved_workdir(stage, instruction, global_args)
         installs_before = len(plan.requirement_files) + len(plan.packages)
         for command in pip_commands:
-            _read_pip_command(command, instruction, workdir, plan)
+            _read_pip_command(command, instruction, workdir, plan, builder)
         # The venv is copied in where the first real install ran, not where pip upgraded itself.
         if plan.anchor is None and len(plan.requirement_files) + len(plan.packages) > installs_before:
             plan.anchor = instruction
@@ -101,8 +115,13 @@ def mentions_pip_install(instruction: Instruction) -> bool:
     return any(_PIP_INSTALL.search(part) for part in parts)
 
 
-def _read_pip_command(command, instruction: Instruction, workdir: str, plan: PipPlan) -> None:
-    arguments = pip_arguments(command) or []
+ARTIFACT_FLAGS = {"--prefix": None, "--root": None, "-w": None, "--wheel-dir": None, "--user": "/root/.local"}
+
+
+def _read_pip_command(
+    command, instruction: Instruction, workdir: str, plan: PipPlan, builder: bool
+) -> None:
+    arguments = pip_arguments(command, ("install", "wheel") if builder else ("install",)) or []
     line = instruction.line
     index = 0
     packages: list[str] = []
@@ -116,6 +135,19 @@ def _read_pip_command(command, instruction: Instruction, workdir: str, plan: Pip
             continue
         if value.startswith("-r") and len(value) > 2:
             _add_requirement_file(value[2:], workdir, instruction, plan)
+            index += 1
+            continue
+        if builder and name in ARTIFACT_FLAGS:
+            fixed = ARTIFACT_FLAGS[name]
+            if fixed is not None:
+                target, index = fixed, index + 1
+            elif has_inline:
+                target, index = inline, index + 1
+            else:
+                target, index = _next_value(arguments, index, line), index + 2
+            plan.artifacts.append(posixpath.normpath(posixpath.join(workdir, target)))
+            continue
+        if builder and value == "--no-deps":
             index += 1
             continue
         if value in IGNORED_FLAGS:

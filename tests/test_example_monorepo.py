@@ -12,6 +12,7 @@ from conftest import REPO_ROOT, run_dockermig, snapshot
 
 EXPECTED_OUTCOMES = {
     "accounts": "migrated",
+    "billing": "migrated",
     "orders": "migrated",
     "reports": "migrated",
     "notifier": "migrated",
@@ -52,7 +53,7 @@ def test_example_untouched_services_stay_identical(migrated_monorepo):
 
 def test_example_companions_written(migrated_monorepo):
     services = migrated_monorepo / "services"
-    for name in ("accounts", "orders", "reports", "notifier"):
+    for name in ("accounts", "billing", "orders", "reports", "notifier"):
         assert (services / name / ".dockerignore").read_text() == ".venv\n"
         lock = tomllib.loads((services / name / "uv.lock").read_text())
         assert lock["requires-python"].startswith("==3.1")
@@ -90,6 +91,7 @@ def test_example_second_migrate_changes_nothing(migrated_monorepo):
     [
         ("accounts", "python -c 'import flask, gunicorn' && gunicorn --version"),
         ("orders", "python -c 'import psycopg2; print(psycopg2.__version__)' && python -m orders"),
+        ("billing", "python billing.py"),
     ],
 )
 def test_example_migrated_image_builds_and_runs(migrated_monorepo, service, smoke):

@@ -34,11 +34,26 @@ LEFT_ALONE = [
         "uv sync",
     ),
     (
-        "multi-stage",
-        "FROM python:3.12-slim AS build\nRUN pip install --prefix=/install -r requirements.txt\n"
+        "builder-does-more",
+        "FROM python:3.12-slim AS build\nCOPY . /src\nRUN pip install --prefix=/install -r /src/requirements.txt\n"
+        "RUN python /src/build_assets.py\n"
         "FROM python:3.12-slim\nCOPY --from=build /install /usr/local\n",
         Outcome.NEEDS_ATTENTION,
-        "2 stages",
+        "the first stage runs `python`, which the uv builder would drop",
+    ),
+    (
+        "runtime-copies-other-output",
+        "FROM python:3.12-slim AS build\nCOPY requirements.txt .\nRUN pip wheel -w /wheels -r requirements.txt\n"
+        "FROM python:3.12-slim\nCOPY --from=build /wheels /wheels\nCOPY --from=build /etc/motd /etc/motd\n"
+        "RUN pip install /wheels/*\n",
+        Outcome.NEEDS_ATTENTION,
+        "copies /etc/motd from the first stage",
+    ),
+    (
+        "three-stages",
+        "FROM python:3.12-slim AS a\nRUN pip install x\nFROM python:3.12-slim AS b\nFROM python:3.12-slim\n",
+        Outcome.NEEDS_ATTENTION,
+        "has 3 stages",
     ),
     (
         "alpine",
@@ -721,3 +736,81 @@ def test_migrate_allows_tools_the_dockerfile_installs(tmp_path):
     result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
 
     assert result.outcome is Outcome.MIGRATED, result.reason
+
+
+MULTI_STAGE_CASES = [
+    (
+        "wheels",
+        "FROM python:3.11-slim-bookworm AS build\n"
+        "RUN apt-get update && apt-get install -y gcc libpq-dev\n"
+        "WORKDIR /src\nCOPY requirements.txt .\n"
+        "RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt\n"
+        "\n"
+        "FROM python:3.11-slim-bookworm\n"
+        "RUN apt-get update && apt-get install -y libpq5\n"
+        "COPY --from=build /wheels /wheels\n"
+        "RUN pip install --no-cache /wheels/* && rm -rf /wheels\n"
+        'CMD ["python", "-m", "app"]\n',
+        "/src/.venv",
+        'COPY --from=build /src/.venv /src/.venv\nENV PATH="/src/.venv/bin:$PATH"\nCMD',
+    ),
+    (
+        "prefix",
+        "FROM python:3.11-slim-bookworm AS build\nCOPY requirements.txt /\n"
+        "RUN pip install --prefix=/install -r /requirements.txt\n"
+        "FROM python:3.11-slim-bookworm\nCOPY --from=build /install /usr/local\nCOPY . /app\n",
+        "/app/.venv",
+        'COPY --from=build /app/.venv /app/.venv\nENV PATH="/app/.venv/bin:$PATH"\nCOPY . /app\n',
+    ),
+    (
+        "venv",
+        "FROM python:3.11-slim-bookworm AS build\nRUN python -m venv /opt/venv\n"
+        "ENV PATH=/opt/venv/bin:$PATH\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "FROM python:3.11-slim-bookworm\nCOPY --from=build /opt/venv /opt/venv\n"
+        "ENV PATH=/opt/venv/bin:$PATH\n",
+        "/opt/venv",
+        "COPY --from=build /opt/venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\n",
+    ),
+    (
+        "user",
+        "FROM python:3.11-slim-bookworm AS build\nCOPY requirements.txt .\n"
+        "RUN pip install --user --no-cache-dir -r requirements.txt\n"
+        "FROM python:3.11-slim-bookworm\nCOPY --from=build /root/.local /root/.local\n"
+        "ENV PATH=/root/.local/bin:$PATH\n",
+        "/app/.venv",
+        'COPY --from=build /app/.venv /app/.venv\nENV PATH="/app/.venv/bin:$PATH"\nENV PATH=/root/.local/bin:$PATH\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "dockerfile, venv, runtime_part",
+    [case[1:] for case in MULTI_STAGE_CASES],
+    ids=[case[0] for case in MULTI_STAGE_CASES],
+)
+def test_migrate_two_stage_pip_builds(tmp_path, dockerfile, venv, runtime_part):
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    text = result.writes[tmp_path / "Dockerfile"]
+    builder_text, runtime_text = text.split("\n\n", 1)
+    assert builder_text.startswith("FROM python:3.11-slim-bookworm AS build\n")
+    assert "pip" not in text
+    assert runtime_part in runtime_text
+    assert f"target={venv.rsplit('/.venv', 1)[0] if venv.endswith('/.venv') else '/app'}/uv.lock" in builder_text
+    if venv == "/opt/venv":
+        assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in builder_text
+    pyproject = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])
+    assert pyproject["project"]["dependencies"] == ["flask==3.0.3"]
+
+
+def test_migrate_two_stage_keeps_build_packages(tmp_path):
+    write_files(tmp_path, {"Dockerfile": MULTI_STAGE_CASES[0][1], "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    builder_text, runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)
+    assert "apt-get install -y --no-install-recommends gcc libpq-dev \\\n" in builder_text
+    assert "RUN apt-get update && apt-get install -y libpq5\n" in runtime_text

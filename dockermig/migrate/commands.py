@@ -94,7 +94,7 @@ def is_pip_install(command: list[Word]) -> bool:
     return pip_arguments(command) is not None
 
 
-def pip_arguments(command: list[Word]) -> list[Word] | None:
+def pip_arguments(command: list[Word], subcommands: tuple[str, ...] = ("install",)) -> list[Word] | None:
     """Return the words after `install` of a pip install command, or None.
 
     `pip install`, `pip3 install`, `python -m pip install` and `uv pip install`
@@ -114,7 +114,7 @@ def pip_arguments(command: list[Word]) -> list[Word] | None:
     else:
         return None
     for index, word in enumerate(rest):
-        if word.value == "install":
+        if word.value in subcommands:
             return rest[index + 1 :]
         if not word.value.startswith("-"):
             return None

@@ -8,6 +8,7 @@ leaves the disk as it was.
 """
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
@@ -29,6 +30,7 @@ from dockermig.model import DockerfileModel, Stage, build_model
 from dockermig.rules.migrate_apt_split import builder_apt_run, plan_apt_split
 from dockermig.rules.migrate_base_image import BaseChoice, choose_base_image
 from dockermig.rules.migrate_builder_stage import builder_stage_text, venv_copy_text
+from dockermig.rules.migrate_multi_stage import plan_multi_stage
 from dockermig.rules.migrate_network_source import find_network_source
 from dockermig.rules.migrate_pip_installs import (
     PipPlan,
@@ -96,17 +98,16 @@ def _plan(
         )
         return
     _check_migratable(tree, model, result.path)
-    _plan_single_stage(tree, model, model.stages[0], result, run_lock, release)
+    if len(model.stages) > 1:
+        _plan_multi_stage(tree, model, result, run_lock, release)
+    else:
+        _plan_single_stage(tree, model, model.stages[0], result, run_lock, release)
 
 
 def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> None:
     """Raise CannotMigrate for the shapes that migrate does not rewrite."""
     if tree.escape != "\\":
         raise CannotMigrate("uses the backtick escape character of Windows images")
-    if len(model.stages) > 1:
-        raise CannotMigrate(
-            f"has {len(model.stages)} stages; dockermig migrates single-stage pip builds so far"
-        )
     neighbours = sorted(
         other.name
         for other in path.parent.iterdir()
@@ -117,10 +118,10 @@ def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> N
             f"shares its folder, and so pyproject.toml and uv.lock, with {', '.join(neighbours)}; "
             "give each Dockerfile its own folder first"
         )
-    stage = model.stages[0]
-    source = find_network_source(stage)
-    if source:
-        raise CannotMigrate(source)
+    for stage in model.stages:
+        source = find_network_source(stage)
+        if source:
+            raise CannotMigrate(source)
     for instruction in tree.instructions:
         text = instruction.text
         match = _PIP_SETTINGS.search(text)
@@ -155,6 +156,28 @@ def _check_program_paths(instruction: Instruction, tree: Dockerfile) -> None:
             )
 
 
+@dataclass
+class _Rewrite:
+    """Everything needed to write the two new stages."""
+
+    base: BaseChoice
+    builder_image: str
+    builder_name: str
+    platform: str | None
+    workdir: str
+    venv: str
+    # Set when the venv keeps the original's path outside the workdir (python -m venv DIR).
+    project_environment: str | None
+    builder_packages: list[str]
+    runtime: Stage
+    anchor: Instruction
+    add_path: bool
+    requirement_set: RequirementSet
+    # New text of runtime instructions by their offset; None drops the instruction.
+    texts: dict[int, str | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
 def _plan_single_stage(
     tree: Dockerfile,
     model: DockerfileModel,
@@ -163,11 +186,8 @@ def _plan_single_stage(
     run_lock: bool,
     release: str,
 ) -> None:
-    path = result.path
-    context = path.parent
-    base = choose_base_image(stage, release)
-    if base.release_known:
-        _check_tag_exists(base, stage)
+    context = result.path.parent
+    base = _choose_base(stage, release)
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
     requirement_set = _read_requirements(stage, pip_plan, context, model.global_args)
 
@@ -189,51 +209,121 @@ def _plan_single_stage(
             "release, so the runtime library names for "
             f"{', '.join(dev for dev, _ in apt_plan.replaced)} cannot be chosen"
         )
-    if any("git+" in requirement for requirement in requirement_set.requirements):
-        if "git" not in apt_plan.builder_packages:
-            apt_plan.builder_packages.append("git")
-
     workdir = resolved_workdir(stage, pip_plan.anchor, model.global_args)
     if workdir == "/":
         workdir = DEFAULT_WORKDIR
-    venv = f"{workdir}/.venv"
-    builder_name = "builder" if (stage.name or "").lower() != "builder" else "uv-builder"
-    apt_run = ""
-    if apt_plan.builder_packages:
-        apt_run = builder_apt_run(apt_plan.builder_packages, tree.newline)
-    platform = stage.from_instruction.flag("platform")
-    builder = builder_stage_text(
-        base.image,
-        builder_name,
-        workdir,
-        apt_run,
-        f"--platform={platform} " if platform else "",
-        tree.newline,
+    rewrite = _Rewrite(
+        base=base,
+        builder_image=base.image,
+        builder_name="builder" if (stage.name or "").lower() != "builder" else "uv-builder",
+        platform=stage.from_instruction.flag("platform"),
+        workdir=workdir,
+        venv=f"{workdir}/.venv",
+        project_environment=None,
+        builder_packages=apt_plan.builder_packages,
+        runtime=stage,
+        anchor=pip_plan.anchor,
+        add_path=True,
+        requirement_set=requirement_set,
+        notes=[*base.notes, *apt_plan.summary()],
     )
+    for run in pip_plan.removed:
+        rewrite.texts[run.start] = None
+    for start, text in current_texts.items():
+        rewrite.texts[start] = apt_plan.runtime_texts.get(start, text)
+    _finish(tree, model, rewrite, result, run_lock)
 
+
+def _plan_multi_stage(
+    tree: Dockerfile, model: DockerfileModel, result: FileResult, run_lock: bool, release: str
+) -> None:
+    context = result.path.parent
+    plan = plan_multi_stage(model, tree.escape, tree.newline)
+    base = _choose_base(plan.runtime, release)
+    requirement_set = _read_requirements(plan.builder, plan.pip, context, model.global_args)
+    workdir = resolved_workdir(plan.builder, plan.pip.anchor, model.global_args)
+    if workdir == "/":
+        workdir = DEFAULT_WORKDIR
+    builder_image = base.image
+    notes = list(base.notes)
+    if plan.builder_is_full_image and "-slim-" in base.image:
+        # The old builder compiled with the full image's tools, so the new one keeps them.
+        builder_image = base.image.replace("-slim-", "-", 1)
+        notes.append(f"the builder uses {builder_image}, like the original builder, for its compilers")
+    rewrite = _Rewrite(
+        base=base,
+        builder_image=builder_image,
+        builder_name=plan.builder.name,
+        platform=plan.builder.from_instruction.flag("platform"),
+        workdir=workdir,
+        venv=plan.venv or f"{workdir}/.venv",
+        project_environment=plan.venv,
+        builder_packages=list(plan.builder_packages),
+        runtime=plan.runtime,
+        anchor=plan.anchor,
+        add_path=not plan.path_already_set,
+        requirement_set=requirement_set,
+        notes=[*notes, "replaced the pip builder stage with the uv builder"],
+    )
+    for instruction in plan.runtime_removed:
+        rewrite.texts[instruction.start] = None
+    _finish(tree, model, rewrite, result, run_lock)
+
+
+def _choose_base(stage: Stage, release: str) -> BaseChoice:
+    base = choose_base_image(stage, release)
+    if base.release_known:
+        _check_tag_exists(base, stage)
+    return base
+
+
+def _finish(
+    tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite, result: FileResult, run_lock: bool
+) -> None:
+    """Write the new Dockerfile text into `result`, then plan the companion files."""
+    requirements = rewrite.requirement_set.requirements
+    if any("git+" in requirement for requirement in requirements):
+        if "git" not in rewrite.builder_packages:
+            rewrite.builder_packages.append("git")
+    result.writes[result.path] = _render(tree, model, rewrite)
+    result.notes.extend(rewrite.notes)
+    result.notes.extend(_setuptools_note(result.path.parent, rewrite.requirement_set))
+    _plan_companions(result.path.parent, rewrite.requirement_set, rewrite.base.minor, result, run_lock)
+
+
+def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
+    apt_run = ""
+    if rewrite.builder_packages:
+        apt_run = builder_apt_run(rewrite.builder_packages, tree.newline)
+    builder = builder_stage_text(
+        rewrite.builder_image,
+        rewrite.builder_name,
+        rewrite.workdir,
+        apt_run,
+        f"--platform={rewrite.platform} " if rewrite.platform else "",
+        tree.newline,
+        project_environment=rewrite.project_environment,
+    )
     parts = [tree.bom, *(node.text for node in model.preamble), builder, tree.newline]
-    for node in stage.nodes:
-        if node is stage.from_instruction:
-            parts.append(_replace_from_image(node, base.image, tree.escape))
+    runtime = rewrite.runtime
+    for node in runtime.nodes:
+        if node is runtime.from_instruction:
+            parts.append(_replace_from_image(node, rewrite.base.image, tree.escape))
             continue
-        if node is pip_plan.anchor:
-            parts.append(venv_copy_text(builder_name, venv, tree.newline))
+        if node is rewrite.anchor:
+            parts.append(
+                venv_copy_text(rewrite.builder_name, rewrite.venv, tree.newline, rewrite.add_path)
+            )
         if _copies_uv_binary(node):
             # The builder has uv now, and the runtime does not need it.
             continue
-        if isinstance(node, Instruction) and node.name == "RUN":
-            if node in pip_plan.removed:
-                continue
-            text = apt_plan.runtime_texts.get(node.start, current_texts[node.start])
+        if isinstance(node, Instruction) and node.start in rewrite.texts:
+            text = rewrite.texts[node.start]
             if text is not None:
                 parts.append(text)
             continue
         parts.append(node.text)
-
-    result.writes[path] = "".join(parts)
-    result.notes.extend([*base.notes, *apt_plan.summary()])
-    result.notes.extend(_setuptools_note(context, base, requirement_set))
-    _plan_companions(context, requirement_set, base.minor, result, run_lock)
+    return "".join(parts)
 
 
 def _copies_uv_binary(node) -> bool:
@@ -310,7 +400,7 @@ def _replace_from_image(instruction: Instruction, image: str, escape: str) -> st
     return text[: image_word.start] + image + text[image_word.end :]
 
 
-def _setuptools_note(context: Path, base: BaseChoice, requirement_set: RequirementSet) -> list[str]:
+def _setuptools_note(context: Path, requirement_set: RequirementSet) -> list[str]:
     """Warn when the app may import pkg_resources, which came from the image's setuptools."""
     if any(requirement.lower().startswith("setuptools") for requirement in requirement_set.requirements):
         return []

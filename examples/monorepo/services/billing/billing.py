@@ -1,0 +1,3 @@
+import requests
+
+print(f"billing worker ready (requests {requests.__version__})")
