@@ -17,8 +17,10 @@ from dockermig.shell import Word
 from dockermig.syntax import Instruction, parse
 
 APT_PROGRAMS = ("apt-get", "apt")
-# Options of `apt-get install` that take a value in the next word.
-APT_OPTIONS_WITH_VALUE = ("-o", "-t", "--target-release", "--option")
+# Options of `apt-get install` and `apk add` that take a value in the next word.
+OPTIONS_WITH_VALUE = ("-o", "-t", "--target-release", "--option", "--virtual", "--repository", "-X")
+# The subcommand that installs packages, per package manager.
+INSTALL_SUBCOMMANDS = {"apt-get": "install", "apt": "install", "apk": "add"}
 
 
 @dataclass
@@ -54,8 +56,10 @@ def programs_of(package: str) -> set[str]:
     return {package, *library_table()["build_only"].get("programs", {}).get(package, [])}
 
 
-def is_build_only(package: str) -> bool:
+def is_build_only(package: str, release: str = "") -> bool:
     name = package.split("=")[0].split(":")[0]
+    if release == "alpine":
+        return name.endswith("-dev") or name in library_table()["alpine"]["build_only"]
     return name.endswith("-dev") or name in library_table()["build_only"]["packages"]
 
 
@@ -75,7 +79,7 @@ def plan_apt_split(
         script = run_script(current, escape)
         if script is None:
             continue
-        installs = [words for words in script.commands if _install_packages(words)]
+        installs = [words for words in script.commands if install_packages(words)]
         if not installs:
             continue
         new_text = _split_run(script, installs, release, used_programs, plan)
@@ -84,24 +88,28 @@ def plan_apt_split(
     return plan
 
 
-def _install_packages(command: list[Word]) -> list[Word]:
-    if command_name(command) not in APT_PROGRAMS:
-        return []
+def install_packages(command: list[Word]) -> list[Word]:
+    subcommand = INSTALL_SUBCOMMANDS.get(command_name(command))
     values = [word.value for word in command]
-    if "install" not in values:
+    if subcommand is None or subcommand not in values:
         return []
     packages = []
     skip_next = False
-    for word in command[values.index("install") + 1 :]:
+    for word in command[values.index(subcommand) + 1 :]:
         if skip_next:
             skip_next = False
             continue
-        if word.value in APT_OPTIONS_WITH_VALUE:
+        if word.value in OPTIONS_WITH_VALUE:
             skip_next = True
             continue
         if not word.value.startswith("-"):
             packages.append(word)
     return packages
+
+
+def _is_virtual(command: list[Word]) -> bool:
+    """Return whether `apk add` groups the packages under a name that a later `apk del` removes."""
+    return any(word.value in ("--virtual", "-t") or word.value.startswith("--virtual=") for word in command)
 
 
 def _split_run(script, installs, release: str, used_programs: set[str], plan: AptPlan):
@@ -111,17 +119,19 @@ def _split_run(script, installs, release: str, used_programs: set[str], plan: Ap
     removed_before, replaced_before = len(plan.removed), len(plan.replaced)
     emptied = False
     for command in installs:
-        packages = _install_packages(command)
+        packages = install_packages(command)
         words = list(command)
+        virtual = _is_virtual(command)
         remaining = 0
         for package in packages:
             name = package.value.split("=")[0]
-            if not is_build_only(name) or programs_of(name) & used_programs:
+            if not is_build_only(name, release) or programs_of(name) & used_programs:
                 remaining += 1
                 continue
             if name not in plan.builder_packages:
                 plan.builder_packages.append(name)
-            library = runtime_library(name, release)
+            # A virtual group is deleted again later, so its libraries were never kept.
+            library = "" if virtual else runtime_library(name, release)
             if library is None and name.endswith("-dev"):
                 plan.notes.append(
                     f"runtime keeps {name}, because no runtime library is known for it"
@@ -156,16 +166,19 @@ def _split_run(script, installs, release: str, used_programs: set[str], plan: Ap
 def _is_apt_housekeeping(command: list[Word]) -> bool:
     """Return whether a command only updates, installs, cleans or lists apt packages."""
     name = command_name(command)
-    if name in APT_PROGRAMS or name in ("apt-mark", "dpkg-reconfigure"):
+    if name in APT_PROGRAMS or name in ("apk", "apt-mark", "dpkg-reconfigure"):
         return True
     if name == "rm":
         targets = [word.value for word in command[1:] if not word.value.startswith("-")]
-        return all(target.startswith(("/var/lib/apt", "/var/cache/apt", "/tmp")) for target in targets)
+        prefixes = ("/var/lib/apt", "/var/cache/apt", "/var/cache/apk", "/tmp")
+        return all(target.startswith(prefixes) for target in targets)
     return False
 
 
-def builder_apt_run(packages: list[str], newline: str) -> str:
+def builder_apt_run(packages: list[str], newline: str, release: str = "") -> str:
     """Return the builder's RUN that installs the build-only packages."""
+    if release == "alpine":
+        return f"RUN apk add --no-cache {' '.join(packages)}{newline}"
     return (
         f"RUN apt-get update \\{newline}"
         f"    && apt-get install -y --no-install-recommends {' '.join(packages)} \\{newline}"

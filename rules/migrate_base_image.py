@@ -8,6 +8,8 @@ Python minor version and the same Debian release:
   2025-08-11) is pinned to the default release, and the summary says so;
 - a full tag becomes `python:X.Y-<release>` in both stages, because a slim
   runtime would lack the tools and libraries the full image has;
+- an Alpine tag keeps musl and its Alpine release in both stages, and a tag
+  without a release is pinned to the newest one;
 - a digest-pinned reference is kept exactly as written in both stages;
 - a version from a build argument (`python:${PYTHON_VERSION}-slim`) stays a
   variable, and the lock is made for the argument's default.
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dockermig.images import (
+    image_data,
     is_python_image,
     parse_image_ref,
     parse_python_tag,
@@ -70,8 +73,8 @@ def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
             f"line {line}: {stage.base} does not name a Python minor version; pin one "
             "(for example python:3.12-slim) so the migration cannot change it"
         )
-    if tag.variant in ("alpine", "windows"):
-        raise CannotMigrate(f"line {line}: {tag.variant} python images are not migrated yet")
+    if tag.variant == "windows":
+        raise CannotMigrate(f"line {line}: Windows python images are not migrated")
     version = ref.tag.split("-")[0]
     if not re.fullmatch(r"\d+\.\d+(\.\d+)?", version) or "-rc" in ref.tag:
         raise CannotMigrate(
@@ -88,20 +91,26 @@ def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
         release = tag.release or default_release
         return BaseChoice(written, tag.minor, release, tag.release is not None, tuple(notes))
 
-    release = tag.release or default_release
-    variant = "slim-" if tag.variant == "slim" else ""
     # The version is kept as written, so a patch pin (3.11.9) stays pinned.
     version_text = variable.group("version") if variable else version
-    image = f"{ref.repository}:{version_text}-{variant}{release}"
+    if tag.variant == "alpine":
+        # Both stages keep musl and the same Alpine release.
+        alpine = tag.release or image_data()["python"]["latest_alpine"]
+        image = f"{ref.repository}:{version_text}-alpine{alpine}"
+        release = "alpine"
+    else:
+        release = tag.release or default_release
+        variant = "slim-" if tag.variant == "slim" else ""
+        image = f"{ref.repository}:{version_text}-{variant}{release}"
     if variable:
         notes.append(
             f"uv.lock is made for Python {tag.minor}, the default of "
             f"{variable.group('version')}; a build with another version fails at uv sync"
         )
     if tag.release is None:
-        today = python_default_release(date.today())
         note = f"pinned {written} to {image}"
-        if today != release:
+        today = python_default_release(date.today())
+        if release != "alpine" and today != release:
             note += f" ({stage.base} means {today} today)"
         notes.insert(0, note)
     return BaseChoice(image, tag.minor, release, True, tuple(notes))

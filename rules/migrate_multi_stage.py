@@ -19,7 +19,7 @@ from dockermig.migrate.context import copy_sources_and_destination
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import DockerfileModel, Stage
-from dockermig.rules.migrate_apt_split import APT_PROGRAMS, _install_packages
+from dockermig.rules.migrate_apt_split import INSTALL_SUBCOMMANDS, install_packages
 from dockermig.rules.migrate_pip_installs import PipPlan, mentions_pip_install, plan_pip_installs
 from dockermig.syntax import Instruction
 
@@ -110,8 +110,8 @@ def _read_builder_command(plan: MultiStagePlan, command, workdir: str, instructi
     name = command_name(command)
     if pip_arguments(command, ("install", "wheel")) is not None:
         return
-    if name in APT_PROGRAMS:
-        for package in _install_packages(command):
+    if name in INSTALL_SUBCOMMANDS:
+        for package in install_packages(command):
             if package.value not in plan.builder_packages:
                 plan.builder_packages.append(package.value)
         return

@@ -56,12 +56,6 @@ LEFT_ALONE = [
         "has 3 stages",
     ),
     (
-        "alpine",
-        "FROM python:3.12-alpine\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
-        Outcome.NEEDS_ATTENTION,
-        "alpine",
-    ),
-    (
         "floating-minor",
         "FROM python:3-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
         Outcome.NEEDS_ATTENTION,
@@ -814,3 +808,44 @@ def test_migrate_two_stage_keeps_build_packages(tmp_path):
     builder_text, runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)
     assert "apt-get install -y --no-install-recommends gcc libpq-dev \\\n" in builder_text
     assert "RUN apt-get update && apt-get install -y libpq5\n" in runtime_text
+
+
+def test_migrate_alpine_keeps_musl(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-alpine3.22\n"
+        "RUN apk add --no-cache postgresql-dev gcc musl-dev curl\n"
+        "WORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN apk add --no-cache --virtual .build-deps libffi-dev \\\n"
+        "    && pip install --no-cache-dir -r requirements.txt \\\n"
+        "    && apk del .build-deps\n"
+        'CMD ["python", "-m", "app"]\n'
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    builder_text, runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)
+    assert builder_text.startswith("FROM python:3.12-alpine3.22 AS builder\n")
+    assert "RUN apk add --no-cache postgresql-dev gcc musl-dev libffi-dev\n" in builder_text
+    assert runtime_text == (
+        "FROM python:3.12-alpine3.22\n"
+        "RUN apk add --no-cache libpq curl\n"
+        "WORKDIR /app\nCOPY requirements.txt .\n"
+        "COPY --from=builder /app/.venv /app/.venv\n"
+        'ENV PATH="/app/.venv/bin:$PATH"\n'
+        'CMD ["python", "-m", "app"]\n'
+    )
+
+
+def test_migrate_alpine_pins_release(tmp_path):
+    dockerfile = "FROM python:3.12-alpine\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    from dockermig.images import image_data
+
+    latest = image_data()["python"]["latest_alpine"]
+    assert result.writes[tmp_path / "Dockerfile"].startswith(f"FROM python:3.12-alpine{latest} AS builder\n")
+    assert result.notes[0] == f"pinned python:3.12-alpine to python:3.12-alpine{latest}"

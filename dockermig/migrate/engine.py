@@ -294,7 +294,7 @@ def _finish(
 def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
     apt_run = ""
     if rewrite.builder_packages:
-        apt_run = builder_apt_run(rewrite.builder_packages, tree.newline)
+        apt_run = builder_apt_run(rewrite.builder_packages, tree.newline, rewrite.base.release)
     builder = builder_stage_text(
         rewrite.builder_image,
         rewrite.builder_name,
