@@ -11,7 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from dockermig.migrate.commands import RunScript, pip_arguments, run_script
+from dockermig.migrate.commands import RunScript, heredoc_script, pip_arguments, run_script
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import Stage
@@ -70,11 +70,11 @@ def plan_pip_installs(
         if instruction.name != "RUN":
             continue
         mentioned = mentions_pip_install(instruction)
-        script = run_script(instruction, escape)
+        script = run_script(instruction, escape) or heredoc_script(instruction)
         if mentioned and script is None:
             raise CannotMigrate(
-                f"line {instruction.line}: pip runs inside a heredoc or exec-form RUN, "
-                "which dockermig does not rewrite yet; move it to a shell-form RUN"
+                f"line {instruction.line}: pip runs inside an exec-form RUN or a heredoc "
+                "for another interpreter, which dockermig does not rewrite"
             )
         if script is None:
             continue
@@ -202,6 +202,9 @@ def _is_local_path(value: str) -> bool:
 def _plan_run_change(script: RunScript, pip_commands, plan: PipPlan, newline: str) -> None:
     instruction = script.instruction
     others = [command for command in script.commands if command not in pip_commands]
+    if instruction.heredocs:
+        _plan_heredoc_change(script, pip_commands, others, plan)
+        return
     if not others:
         plan.removed.append(instruction)
         return
@@ -222,3 +225,27 @@ def _flag_texts(instruction: Instruction) -> list[str]:
     for flag in instruction.flags:
         texts.append(f"--{flag.name}" if flag.value is None else f"--{flag.name}={flag.value}")
     return texts
+
+
+def _plan_heredoc_change(script: RunScript, pip_commands, others, plan: PipPlan) -> None:
+    """Drop the lines of the pip commands from a `RUN <<EOF` script, or the whole RUN."""
+    instruction = script.instruction
+    if script.has_control_flow:
+        raise CannotMigrate(
+            f"line {instruction.line}: pip install runs inside shell control flow "
+            "(if, for, while), which dockermig does not rewrite"
+        )
+    if all(command[0].value in ("set", "true", ":") for command in others):
+        plan.removed.append(instruction)
+        return
+    text = instruction.text
+    for command in reversed(pip_commands):
+        line_start = text.rfind("\n", 0, command[0].start) + 1
+        line_end = text.find("\n", command[-1].end) + 1 or len(text)
+        if text[line_start:line_end].strip() != text[command[0].start : command[-1].end].strip():
+            raise CannotMigrate(
+                f"line {instruction.line}: pip install shares a heredoc line with other "
+                "commands; give it a line of its own"
+            )
+        text = text[:line_start] + text[line_end:]
+    plan.rewritten[instruction.start] = text

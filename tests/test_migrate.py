@@ -114,11 +114,11 @@ LEFT_ALONE = [
         "--target",
     ),
     (
-        "pip-in-heredoc",
+        "pip-in-python-heredoc",
         "# syntax=docker/dockerfile:1\nFROM python:3.12-slim\nCOPY requirements.txt .\n"
-        "RUN <<EOF\npip install -r requirements.txt\nEOF\n",
+        "RUN <<EOF python3\nimport os\nos.system('pip install -r requirements.txt')\nEOF\n",
         Outcome.NEEDS_ATTENTION,
-        "heredoc",
+        "heredoc for another interpreter",
     ),
     (
         "requirements-not-copied",
@@ -849,3 +849,29 @@ def test_migrate_alpine_pins_release(tmp_path):
     latest = image_data()["python"]["latest_alpine"]
     assert result.writes[tmp_path / "Dockerfile"].startswith(f"FROM python:3.12-alpine{latest} AS builder\n")
     assert result.notes[0] == f"pinned python:3.12-alpine to python:3.12-alpine{latest}"
+
+
+@pytest.mark.parametrize(
+    "run, kept",
+    [
+        ("RUN <<EOF\nset -e\npip install -r requirements.txt\nEOF\n", ""),
+        (
+            "RUN <<EOF bash\nset -eux\npip install --no-cache-dir -r requirements.txt\n"
+            "python -m compileall -q /app\nEOF\n",
+            "RUN <<EOF bash\nset -eux\npython -m compileall -q /app\nEOF\n",
+        ),
+    ],
+    ids=["only-pip", "other-commands-kept"],
+)
+def test_migrate_pip_in_shell_heredoc(tmp_path, run, kept):
+    dockerfile = f"# syntax=docker/dockerfile:1\nFROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY requirements.txt .\n{run}CMD [\"python\"]\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)[1]
+    assert runtime_text.endswith(
+        'COPY --from=builder /app/.venv /app/.venv\nENV PATH="/app/.venv/bin:$PATH"\n'
+        f'{kept}CMD ["python"]\n'
+    )

@@ -60,6 +60,28 @@ def run_script(instruction: Instruction, escape: str) -> RunScript | None:
     return RunScript(instruction, view, shifted)
 
 
+_SHELL_HEREDOC = re.compile(r"^<<-?\s*([\"']?)[A-Za-z_][A-Za-z0-9_]*\1(\s+(?:/bin/)?(?:ba)?sh(\s+-[a-z]+)*)?$")
+
+
+def heredoc_script(instruction: Instruction) -> RunScript | None:
+    """Return the shell script of a `RUN <<EOF` heredoc, or None for other shapes.
+
+    Only a RUN whose whole argument is one heredoc, run by the default shell
+    or an explicit sh or bash, counts. The view keeps the heredoc body at its
+    place in the instruction text and blanks the first and last line.
+    """
+    if len(instruction.heredocs) != 1 or not _SHELL_HEREDOC.match(instruction.arguments):
+        return None
+    lines = instruction.text.splitlines(keepends=True)
+    if len(lines) < 3:
+        return None
+    blank_first = re.sub(r"[^\n]", " ", lines[0])
+    blank_last = re.sub(r"[^\n]", " ", lines[-1])
+    view = blank_first + "".join(lines[1:-1]) + blank_last
+    words = split_words(view)
+    return RunScript(instruction, view, [word for word in words])
+
+
 def _shell_view(text: str, escape: str) -> str:
     lines = text.splitlines(keepends=True)
     view: list[str] = []
