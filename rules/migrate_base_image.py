@@ -18,7 +18,7 @@ X.Y and a patch pin are never changed.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from dockermig.images import (
@@ -44,10 +44,17 @@ class BaseChoice:
     notes: tuple[str, ...] = ()
 
 
-def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
+def choose_base_image(
+    stage: Stage,
+    default_release: str,
+    forced_release: str | None = None,
+    forced_python: str | None = None,
+) -> BaseChoice:
     """Return the image for both stages; raise CannotMigrate when the tag does not allow a safe one.
 
     `default_release` is used when the tag does not name a Debian release.
+    `forced_release` and `forced_python` come from an explicit convention and
+    replace what the tag names, with a note.
     """
     line = stage.from_instruction.line
     written = stage.from_instruction.arguments.split()[0]
@@ -82,14 +89,28 @@ def choose_base_image(stage: Stage, default_release: str) -> BaseChoice:
             "does not migrate"
         )
     notes = []
+    if ref.digest:
+        if forced_python or forced_release:
+            notes.append("kept the digest-pinned base as written, so the convention's version does not apply")
+        if tag.variant == "full":
+            notes.append("both stages use the full python image, as the original does")
+        release = tag.release or default_release
+        return BaseChoice(written, tag.minor, release, tag.release is not None, tuple(notes))
+    if forced_python and forced_python != tag.minor:
+        notes.append(f"moved Python {tag.minor} to {forced_python}, as the convention asks")
+        version, tag, variable = forced_python, replace(tag, minor=forced_python), None
+    if forced_release and tag.variant != "alpine" and forced_release != tag.release:
+        if tag.release:
+            notes.append(f"moved {tag.release} to {forced_release}, as the convention asks")
+        else:
+            notes.append(f"pinned {written} to {forced_release}, as the convention asks")
+        tag = replace(tag, release=forced_release)
+        default_release = forced_release
     if tag.variant == "full":
         notes.append(
             "both stages use the full python image, because a slim runtime would lack "
             "its tools and libraries; switch to -slim once you know what the app needs"
         )
-    if ref.digest:
-        release = tag.release or default_release
-        return BaseChoice(written, tag.minor, release, tag.release is not None, tuple(notes))
 
     # The version is kept as written, so a patch pin (3.11.9) stays pinned.
     version_text = variable.group("version") if variable else version

@@ -23,13 +23,18 @@ def builder_stage_text(
     platform_flag: str,
     newline: str,
     project_environment: str | None = None,
+    uv_version: str | None = None,
+    sync_flag: str = "frozen",
+    uv_derived: bool = False,
 ) -> str:
     """Return the text of the builder stage, ending with a newline.
 
     `project_environment` makes uv build the venv at that path in place of
     `<workdir>/.venv`, for builds whose venv path the runtime already uses.
+    With `uv_derived`, `image` is a uv image that has Python and uv already,
+    so uv is not copied in.
     """
-    uv_image = f"ghcr.io/astral-sh/uv:{pinned_uv_version()}"
+    uv_image = f"ghcr.io/astral-sh/uv:{uv_version or pinned_uv_version()}"
     settings = list(BUILDER_ENVIRONMENT)
     if project_environment:
         settings.append(("UV_PROJECT_ENVIRONMENT", project_environment))
@@ -40,11 +45,11 @@ def builder_stage_text(
         f"--mount=type=bind,source=pyproject.toml,target={workdir}/pyproject.toml",
     ]
     sync = f" \\{newline}    ".join(
-        [*mounts, "uv sync --frozen --no-dev --no-install-project"]
+        [*mounts, f"uv sync --{sync_flag} --no-dev --no-install-project"]
     )
     lines = [
         f"FROM {platform_flag}{image} AS {name}{newline}",
-        f"COPY --from={uv_image} /uv /uvx /bin/{newline}",
+        "" if uv_derived else f"COPY --from={uv_image} /uv /uvx /bin/{newline}",
         f"ENV {environment}{newline}",
         apt_run,
         f"WORKDIR {workdir}{newline}",

@@ -875,3 +875,88 @@ def test_migrate_pip_in_shell_heredoc(tmp_path, run, kept):
         'COPY --from=builder /app/.venv /app/.venv\nENV PATH="/app/.venv/bin:$PATH"\n'
         f'{kept}CMD ["python"]\n'
     )
+
+
+def test_migrate_follows_convention(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.dockermig]\npython = "3.12"\ndebian-release = "trixie"\n'
+            'uv-version = "0.12.5"\nsync = "locked"\nvenv = "/opt/venv"\n',
+            "svc/Dockerfile": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "svc/requirements.txt": REQUIREMENTS,
+        },
+    )
+
+    result = plan_migration(tmp_path / "svc" / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    builder_text, runtime_text = result.writes[tmp_path / "svc" / "Dockerfile"].split("\n\n", 1)
+    assert builder_text.startswith(
+        "FROM python:3.12-slim-trixie AS builder\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /uvx /bin/\n"
+    )
+    assert "UV_PROJECT_ENVIRONMENT=/opt/venv\n" in builder_text
+    assert builder_text.endswith("uv sync --locked --no-dev --no-install-project")
+    assert runtime_text.startswith("FROM python:3.12-slim-trixie\n")
+    assert "COPY --from=builder /opt/venv /opt/venv\n" in runtime_text
+    assert result.notes[:2] == [
+        "moved Python 3.11 to 3.12, as the convention asks",
+        "moved bookworm to trixie, as the convention asks",
+    ]
+    pyproject = tomllib.loads(result.writes[tmp_path / "svc" / "pyproject.toml"])
+    assert pyproject["project"]["requires-python"] == "==3.12.*"
+
+
+def test_migrate_uv_image_builder(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            ".dockermig.yaml": "builder: uv-image\ndebian-release: trixie\nuv-version: 0.13.9\n",
+            "svc/Dockerfile": "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "svc/requirements.txt": REQUIREMENTS,
+        },
+    )
+
+    result = plan_migration(tmp_path / "svc" / "Dockerfile", run_lock=False)
+
+    builder_text = result.writes[tmp_path / "svc" / "Dockerfile"].split("\n\n", 1)[0]
+    assert builder_text.startswith(
+        "FROM ghcr.io/astral-sh/uv:0.13.9-python3.12-trixie-slim AS builder\nENV UV_COMPILE_BYTECODE=1"
+    )
+
+
+def test_migrate_uv_image_needs_trixie(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            ".dockermig.yaml": "builder: uv-image\n",
+            "svc/Dockerfile": "FROM python:3.12-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "svc/requirements.txt": REQUIREMENTS,
+        },
+    )
+
+    result = plan_migration(tmp_path / "svc" / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert "uv publishes no image for python:3.12-slim-bookworm" in result.reason
+
+
+def test_migrate_rejects_bad_convention(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.dockermig]\ndebian-release = "buster"\n',
+            "svc/Dockerfile": "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "svc/requirements.txt": REQUIREMENTS,
+        },
+    )
+
+    process = run_dockermig("migrate", "--format", "json", str(tmp_path / "svc"))
+
+    assert process.returncode == 2
+    [row] = json.loads(process.stdout)
+    assert row["reason"] == (
+        f"{tmp_path / 'pyproject.toml'}: invalid debian-release 'buster'; use one of bookworm, trixie"
+    )

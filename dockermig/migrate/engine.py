@@ -8,7 +8,7 @@ leaves the disk as it was.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
@@ -21,7 +21,8 @@ from dockermig.companions.pyproject import (
 from dockermig.companions.requirements import RequirementSet, read_requirements
 from dockermig.discovery import is_dockerfile_name
 from dockermig.errors import DockermigError
-from dockermig.images import default_debian_release, python_minors_for
+from dockermig.convention import Convention, find_convention
+from dockermig.images import default_debian_release, pinned_uv_version, python_minors_for
 from dockermig.migrate.commands import _shell_view, command_name, run_script
 from dockermig.migrate.context import find_context_file
 from dockermig.migrate.outcome import CannotMigrate, FileResult, Outcome
@@ -53,12 +54,17 @@ DEFAULT_WORKDIR = "/app"
 
 
 def plan_migration(
-    path: Path, run_lock: bool = True, release: str | None = None
+    path: Path,
+    run_lock: bool = True,
+    release: str | None = None,
+    convention: Convention | None = None,
 ) -> FileResult:
     """Return the outcome for one Dockerfile and, when it migrates, the new file texts.
 
     With `run_lock` false, uv.lock is not made and its entry in `writes` is
-    None. `release` is the Debian release for tags that do not name one.
+    None. `release` is the Debian release for tags that do not name one; it
+    overrides the convention's. `convention` defaults to the one found above
+    the file.
     """
     if path.is_symlink():
         return FileResult(
@@ -72,7 +78,11 @@ def plan_migration(
         return FileResult(path, Outcome.ERROR, str(error))
     result = FileResult(path, Outcome.MIGRATED, originals={path: data})
     try:
-        _plan(tree, build_model(tree), result, run_lock, release or default_debian_release())
+        if convention is None:
+            convention = find_convention(path)
+        if release:
+            convention = replace(convention, debian_release=release)
+        _plan(tree, build_model(tree), result, run_lock, convention)
     except (CannotMigrate, IndexCredentialsError, PyprojectError) as reason:
         return FileResult(path, Outcome.NEEDS_ATTENTION, str(reason))
     except DockermigError as error:
@@ -81,7 +91,11 @@ def plan_migration(
 
 
 def _plan(
-    tree: Dockerfile, model: DockerfileModel, result: FileResult, run_lock: bool, release: str
+    tree: Dockerfile,
+    model: DockerfileModel,
+    result: FileResult,
+    run_lock: bool,
+    convention: Convention,
 ) -> None:
     if not model.stages:
         result.outcome, result.reason = Outcome.SKIPPED, "no FROM instruction"
@@ -99,9 +113,9 @@ def _plan(
         return
     _check_migratable(tree, model, result.path)
     if len(model.stages) > 1:
-        _plan_multi_stage(tree, model, result, run_lock, release)
+        _plan_multi_stage(tree, model, result, run_lock, convention)
     else:
-        _plan_single_stage(tree, model, model.stages[0], result, run_lock, release)
+        _plan_single_stage(tree, model, model.stages[0], result, run_lock, convention)
 
 
 def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> None:
@@ -173,6 +187,7 @@ class _Rewrite:
     anchor: Instruction
     add_path: bool
     requirement_set: RequirementSet
+    convention: Convention
     # New text of runtime instructions by their offset; None drops the instruction.
     texts: dict[int, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -184,10 +199,10 @@ def _plan_single_stage(
     stage: Stage,
     result: FileResult,
     run_lock: bool,
-    release: str,
+    convention: Convention,
 ) -> None:
     context = result.path.parent
-    base = _choose_base(stage, release)
+    base = _choose_base(stage, convention)
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
     requirement_set = _read_requirements(stage, pip_plan, context, model.global_args)
 
@@ -211,20 +226,21 @@ def _plan_single_stage(
         )
     workdir = resolved_workdir(stage, pip_plan.anchor, model.global_args)
     if workdir == "/":
-        workdir = DEFAULT_WORKDIR
+        workdir = convention.workdir or DEFAULT_WORKDIR
     rewrite = _Rewrite(
         base=base,
         builder_image=base.image,
         builder_name="builder" if (stage.name or "").lower() != "builder" else "uv-builder",
         platform=stage.from_instruction.flag("platform"),
         workdir=workdir,
-        venv=f"{workdir}/.venv",
-        project_environment=None,
+        venv=convention.venv or f"{workdir}/.venv",
+        project_environment=convention.venv,
         builder_packages=apt_plan.builder_packages,
         runtime=stage,
         anchor=pip_plan.anchor,
         add_path=True,
         requirement_set=requirement_set,
+        convention=convention,
         notes=[*base.notes, *apt_plan.summary()],
     )
     for run in pip_plan.removed:
@@ -235,15 +251,19 @@ def _plan_single_stage(
 
 
 def _plan_multi_stage(
-    tree: Dockerfile, model: DockerfileModel, result: FileResult, run_lock: bool, release: str
+    tree: Dockerfile,
+    model: DockerfileModel,
+    result: FileResult,
+    run_lock: bool,
+    convention: Convention,
 ) -> None:
     context = result.path.parent
     plan = plan_multi_stage(model, tree.escape, tree.newline)
-    base = _choose_base(plan.runtime, release)
+    base = _choose_base(plan.runtime, convention)
     requirement_set = _read_requirements(plan.builder, plan.pip, context, model.global_args)
     workdir = resolved_workdir(plan.builder, plan.pip.anchor, model.global_args)
     if workdir == "/":
-        workdir = DEFAULT_WORKDIR
+        workdir = convention.workdir or DEFAULT_WORKDIR
     builder_image = base.image
     notes = list(base.notes)
     if plan.builder_is_full_image and "-slim-" in base.image:
@@ -256,13 +276,14 @@ def _plan_multi_stage(
         builder_name=plan.builder.name,
         platform=plan.builder.from_instruction.flag("platform"),
         workdir=workdir,
-        venv=plan.venv or f"{workdir}/.venv",
-        project_environment=plan.venv,
+        venv=plan.venv or convention.venv or f"{workdir}/.venv",
+        project_environment=plan.venv or convention.venv,
         builder_packages=list(plan.builder_packages),
         runtime=plan.runtime,
         anchor=plan.anchor,
         add_path=not plan.path_already_set,
         requirement_set=requirement_set,
+        convention=convention,
         notes=[*notes, "replaced the pip builder stage with the uv builder"],
     )
     for instruction in plan.runtime_removed:
@@ -270,8 +291,13 @@ def _plan_multi_stage(
     _finish(tree, model, rewrite, result, run_lock)
 
 
-def _choose_base(stage: Stage, release: str) -> BaseChoice:
-    base = choose_base_image(stage, release)
+def _choose_base(stage: Stage, convention: Convention) -> BaseChoice:
+    base = choose_base_image(
+        stage,
+        convention.debian_release or default_debian_release(),
+        forced_release=convention.debian_release if convention.source else None,
+        forced_python=convention.python,
+    )
     if base.release_known:
         _check_tag_exists(base, stage)
     return base
@@ -295,14 +321,21 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
     apt_run = ""
     if rewrite.builder_packages:
         apt_run = builder_apt_run(rewrite.builder_packages, tree.newline, rewrite.base.release)
+    convention = rewrite.convention
+    builder_image = rewrite.builder_image
+    if convention.builder == "uv-image":
+        builder_image = _uv_derived_image(rewrite.base, convention)
     builder = builder_stage_text(
-        rewrite.builder_image,
+        builder_image,
         rewrite.builder_name,
         rewrite.workdir,
         apt_run,
         f"--platform={rewrite.platform} " if rewrite.platform else "",
         tree.newline,
         project_environment=rewrite.project_environment,
+        uv_version=convention.uv_version,
+        sync_flag=convention.sync,
+        uv_derived=convention.builder == "uv-image",
     )
     parts = [tree.bom, *(node.text for node in model.preamble), builder, tree.newline]
     runtime = rewrite.runtime
@@ -324,6 +357,18 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
             continue
         parts.append(node.text)
     return "".join(parts)
+
+
+def _uv_derived_image(base: BaseChoice, convention: Convention) -> str:
+    """Return the uv image with the same Python and Debian release as `base`."""
+    if base.release != "trixie" or not base.release_known or "-slim-" not in base.image:
+        raise CannotMigrate(
+            f"the convention asks for a uv-derived builder, but uv publishes no image for "
+            f"{base.image} (only slim trixie bases since uv 0.10.0); use builder = "
+            '"python-slim" or debian-release = "trixie"'
+        )
+    version = convention.uv_version or pinned_uv_version()
+    return f"ghcr.io/astral-sh/uv:{version}-python{base.minor}-trixie-slim"
 
 
 def _copies_uv_binary(node) -> bool:
