@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dockermig.check.dockerignore import Pattern, is_excluded, parse_dockerignore
+from dockermig.convention import Convention, find_convention
 from dockermig.model import DockerfileModel, build_model
 from dockermig.syntax import Dockerfile
 
@@ -104,6 +105,13 @@ class CheckContext:
     @cached_property
     def model(self) -> DockerfileModel:
         return build_model(self.tree)
+
+    @cached_property
+    def convention(self) -> Convention:
+        """The team's convention above this file; the defaults for text that is not on disk."""
+        if not self.path.is_file():
+            return Convention()
+        return find_convention(self.path)
 
     @cached_property
     def analysis(self):
