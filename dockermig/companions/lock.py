@@ -7,9 +7,11 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import tomllib
 from pathlib import Path
 
+import tomlkit
 import uv
 
 from dockermig.errors import DockermigError
@@ -18,6 +20,9 @@ from dockermig.errors import DockermigError
 # source distributions for their metadata can take minutes.
 DEFAULT_TIMEOUT_SECONDS = 600.0
 
+_uv_binary: str | None = None
+_uv_binary_lock = threading.Lock()
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _SINGLE_MINOR = re.compile(r"^\s*==\s*(\d+\.\d+)\.\*\s*$")
 _NOT_IN_REGISTRY = re.compile(r"(\S+) was not found in the package registry")
 _NO_VERSION = re.compile(r"there (?:is|are) no versions? of (\S+?)(?:,|\s|$)")
@@ -97,6 +102,88 @@ def lock(
         if completed.returncode != 0:
             raise lock_error_from_stderr(project_dir, completed.stderr, minor)
         return (work_dir / "uv.lock").read_text(encoding="utf-8")
+
+
+def lock_with_pins(
+    project_dir: Path,
+    pyproject_text: str,
+    pins: list[str],
+    existing_lock: str | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> str:
+    """Lock pyproject_text so the old lock's pins are kept, and return uv.lock's text.
+
+    The first `uv lock` runs with the pins added as `[tool.uv]
+    constraint-dependencies`. uv records constraints in the lock's [manifest],
+    so that lock fails `uv lock --check` once they are removed (uv 0.13.9).
+    A second `uv lock` therefore runs on pyproject_text itself, with the first
+    lock as its existing lock: uv keeps every locked version that still
+    satisfies the requirements, and the result matches pyproject_text.
+
+    Pins for a project that pyproject_text already constrains are skipped.
+    Raises LockError when uv fails, naming the pins when they cannot all be
+    kept, and when the second lock changed a pinned version.
+    """
+    pinned_text, used_pins = with_constraints(pyproject_text, pins)
+    if not used_pins:
+        return lock(project_dir, pyproject_text, existing_lock, timeout=timeout)
+    try:
+        pinned_lock = lock(project_dir, pinned_text, existing_lock, timeout=timeout)
+    except LockError as error:
+        raise LockError(
+            f"the versions in the old lock cannot all be kept: {error}; update the old "
+            "lock, or relax the requirement that conflicts with it",
+            requirements=error.requirements,
+            stderr=error.stderr,
+        ) from None
+    final_lock = lock(project_dir, pyproject_text, pinned_lock, timeout=timeout)
+
+    before = _locked_versions(pinned_lock)
+    after = _locked_versions(final_lock)
+    changed = sorted(
+        name
+        for name, version in before.items()
+        if name in after and after[name] != version
+    )
+    if changed:
+        raise LockError(
+            f"uv lock for {project_dir} changed the kept versions of {', '.join(changed)} "
+            "after the temporary constraints were removed",
+            requirements=changed,
+        )
+    return final_lock
+
+
+def with_constraints(pyproject_text: str, pins: list[str]) -> tuple[str, list[str]]:
+    """Return (pyproject text with the pins added to constraint-dependencies, pins added)."""
+    document = tomlkit.parse(pyproject_text)
+    tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    uv_table = tool.setdefault("uv", tomlkit.table())
+    existing = uv_table.setdefault("constraint-dependencies", tomlkit.array())
+    constrained = {_requirement_name(str(value)) for value in existing}
+    added = []
+    for pin in pins:
+        name = _requirement_name(pin)
+        if name and name not in constrained:
+            constrained.add(name)
+            added.append(pin)
+            existing.append(pin)
+    return tomlkit.dumps(document), added
+
+
+def _requirement_name(requirement: str) -> str:
+    match = _NAME.match(requirement.strip())
+    return re.sub(r"[-_.]+", "-", match.group(0)).lower() if match else ""
+
+
+def _locked_versions(lock_text: str) -> dict[str, str]:
+    packages = tomllib.loads(lock_text).get("package", [])
+    return {
+        package["name"]: package["version"]
+        for package in packages
+        if "version" in package
+    }
 
 
 def find_python(minor: str, uv_binary: str | None = None) -> str | None:
@@ -181,12 +268,24 @@ def lock_error_from_stderr(
 
 
 def _find_uv() -> str:
-    try:
-        return uv.find_uv_bin()
-    except FileNotFoundError:
-        raise DockermigError(
-            "the uv binary of the installed uv package was not found; reinstall dockermig"
-        ) from None
+    """Return the uv binary of the installed uv package, found once per process.
+
+    `uv.find_uv_bin()` reads `sysconfig.get_config_var("EXE")`, which returned
+    None when migrate's worker threads made the first call at the same time
+    (CPython 3.11.7; the config dict was still being filled), so the lock lets
+    one thread make that call.
+    """
+    global _uv_binary
+    with _uv_binary_lock:
+        if _uv_binary is None:
+            try:
+                _uv_binary = uv.find_uv_bin()
+            except FileNotFoundError:
+                raise DockermigError(
+                    "the uv binary of the installed uv package was not found; "
+                    "reinstall dockermig"
+                ) from None
+        return _uv_binary
 
 
 def _uv_environment() -> dict[str, str]:

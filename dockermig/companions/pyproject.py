@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import AoT, Array
 
+from dockermig.companions.indexes import (
+    IndexPlan,
+    PlannedIndex,
+    has_credentials,
+    index_settings_from_requirements,
+    plan_indexes,
+    strip_credentials,
+)
 from dockermig.companions.requirements import RequirementSet
+from dockermig.companions.spec import ProjectSpec
 from dockermig.errors import DockermigError, InputFileError
 
-_PYPI_SIMPLE_URLS = {"https://pypi.org/simple", "https://pypi.python.org/simple"}
-# Query parameters that commonly carry an access token in index URLs.
-_SECRET_QUERY_KEYS = re.compile(
-    r"token|key|secret|password|passwd|auth|signature|sig", re.IGNORECASE
-)
 _NAME_PREFIX = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _PYTHON_MINOR = re.compile(r"^(\d+)\.(\d+)(?:\.\d+)?$")
 
@@ -30,7 +33,7 @@ class IndexCredentialsError(DockermigError):
     """An index URL that carries credentials, which must not be written to a committed file."""
 
     def __init__(self, url: str) -> None:
-        self.url_without_credentials = _strip_credentials(url)
+        self.url_without_credentials = strip_credentials(url)
         super().__init__(
             f"index URL {self.url_without_credentials} contains credentials, which dockermig "
             "does not write to pyproject.toml; remove them from the requirements file and "
@@ -67,14 +70,209 @@ def plan_pyproject(
     if not changed:
         return original if original is not None else tomlkit.dumps(document)
 
-    text = tomlkit.dumps(document)
+    return _keep_line_endings(original, tomlkit.dumps(document))
+
+
+def plan_pyproject_from_spec(
+    project_dir: Path,
+    spec: ProjectSpec,
+    python_version: str,
+    index_plan: IndexPlan | None = None,
+) -> str:
+    """Return the text pyproject.toml should have for a project read by read_dependency_source.
+
+    An existing pyproject.toml is edited in place with tomlkit: its content,
+    comments and order stay, and only missing entries are added, so a value
+    the file already sets wins over the spec's. The old tool's tables, such
+    as [tool.poetry], are kept. requires-python is the spec's, or "==X.Y.*"
+    for `python_version` "X.Y" when the spec states none. Console scripts are
+    written only for a package, because uv installs no scripts for a project
+    it does not build. `index_plan` defaults to `plan_indexes(spec.index_settings)`.
+
+    A uv project with its own uv.lock is returned unchanged.
+
+    Raises PyprojectError when an index cannot be written safely or a package
+    names an unknown index, and InputFileError when the existing file cannot be used.
+    """
+    default_requires_python = _requires_python(python_version)
+    plan = index_plan if index_plan is not None else plan_indexes(spec.index_settings)
+    if plan.problems:
+        raise PyprojectError(plan.problems[0])
+    for index in plan.indexes:
+        _reject_credentials(index.url)
+
+    project_dir = Path(project_dir)
+    path = project_dir / "pyproject.toml"
+    original = _read_existing(path)
+    if spec.uses_existing_lock and original is not None:
+        # Any edit would make the project's own uv.lock stale.
+        return original
+    document = _parse(path, original or "")
+
+    changed = _update_project_from_spec(
+        document, project_dir, spec, spec.requires_python or default_requires_python
+    )
+    changed |= _update_groups(document, spec)
+    changed |= _update_build_system(document, spec)
+    changed |= _update_tool_uv_from_spec(document, path, spec, plan)
+    if not changed:
+        return original if original is not None else tomlkit.dumps(document)
+    return _keep_line_endings(original, tomlkit.dumps(document))
+
+
+def _update_project_from_spec(
+    document, project_dir: Path, spec: ProjectSpec, requires_python: str
+) -> bool:
+    project = document.get("project")
+    is_new = project is None
+    if is_new:
+        project = tomlkit.table()
+        document["project"] = project
+    changed = is_new
+    dynamic = [str(value) for value in project.get("dynamic", [])]
+
+    if "name" not in project:
+        name = normalize_project_name(spec.name or project_dir.resolve().name)
+        dependency_names = {_requirement_name(d) for d in spec.dependencies}
+        if not spec.name and name in dependency_names:
+            # A project named like one of its dependencies would depend on itself.
+            name = f"{name}-app"
+        project["name"] = name
+        changed = True
+    if "version" not in project and "version" not in dynamic:
+        if spec.version:
+            project["version"] = spec.version
+        elif spec.dynamic_version and spec.is_package:
+            # The build backend computes it, as setup.py or setup.cfg did.
+            dynamic_array = tomlkit.array()
+            dynamic_array.extend([*dynamic, "version"])
+            project["dynamic"] = dynamic_array
+        else:
+            project["version"] = "0.1.0"
+        changed = True
+    if "requires-python" not in project:
+        project["requires-python"] = requires_python
+        changed = True
+
+    if "dependencies" not in dynamic:
+        changed |= _add_missing(project, "dependencies", _unique(spec.dependencies))
+        if is_new and "dependencies" not in project:
+            project["dependencies"] = tomlkit.array()
+    if spec.optional_dependencies and "optional-dependencies" not in dynamic:
+        extras = project.setdefault("optional-dependencies", tomlkit.table())
+        for extra, requirements in spec.optional_dependencies.items():
+            changed |= _add_missing(extras, extra, _unique(requirements))
+    if spec.scripts and spec.is_package and "scripts" not in dynamic:
+        scripts = project.setdefault("scripts", tomlkit.table())
+        for name, target in spec.scripts.items():
+            if name not in scripts:
+                scripts[name] = target
+                changed = True
+    return changed
+
+
+def _update_groups(document, spec: ProjectSpec) -> bool:
+    groups = {name: values for name, values in spec.dependency_groups.items() if values}
+    if not groups:
+        return False
+    table = document.get("dependency-groups")
+    if table is None:
+        table = tomlkit.table()
+        document["dependency-groups"] = table
+    changed = False
+    for name, requirements in groups.items():
+        changed |= _add_missing(table, name, _unique(requirements))
+    return changed
+
+
+def _update_build_system(document, spec: ProjectSpec) -> bool:
+    if not spec.is_package or "build-system" in document:
+        return False
+    # A setup.py or setup.cfg project without pyproject.toml is built by
+    # setuptools' legacy backend. Release 61 is the first that reads [project].
+    build_system = tomlkit.table()
+    build_system["requires"] = ["setuptools>=61"]
+    build_system["build-backend"] = "setuptools.build_meta"
+    document["build-system"] = build_system
+    return True
+
+
+def _update_tool_uv_from_spec(
+    document, path: Path, spec: ProjectSpec, plan: IndexPlan
+) -> bool:
+    constraints = _unique(spec.constraints)
+    needs_package_flag = not spec.is_package and "build-system" in document
+    if not (
+        constraints
+        or plan.indexes
+        or plan.no_index
+        or spec.index_pins
+        or needs_package_flag
+    ):
+        return False
+    tool = document.get("tool")
+    if tool is None:
+        tool = tomlkit.table(is_super_table=True)
+        document["tool"] = tool
+    uv_table = tool.get("uv")
+    if uv_table is None:
+        uv_table = tomlkit.table()
+        tool["uv"] = uv_table
+
+    changed = False
+    if needs_package_flag and "package" not in uv_table:
+        # The old tool did not build this project (Poetry's package-mode = false,
+        # PDM's distribution = false), so uv must not build it either.
+        uv_table["package"] = False
+        changed = True
+    changed |= _add_missing(uv_table, "constraint-dependencies", constraints)
+    if plan.no_index and "no-index" not in uv_table:
+        uv_table["no-index"] = True
+        changed = True
+    changed |= _add_index_sources(uv_table, path, spec, plan)
+    changed |= _add_indexes(uv_table, path, plan.indexes)
+    return changed
+
+
+def _add_index_sources(
+    uv_table, path: Path, spec: ProjectSpec, plan: IndexPlan
+) -> bool:
+    """Write [tool.uv.sources] entries for packages the old tool took from a named index."""
+    if not spec.index_pins:
+        return False
+    names = {
+        index.source_name: index.name for index in plan.indexes if index.source_name
+    }
+    sources = uv_table.get("sources")
+    if sources is None:
+        sources = tomlkit.table()
+        uv_table["sources"] = sources
+    changed = False
+    for package, source_name in spec.index_pins.items():
+        if package in sources:
+            continue
+        if source_name not in names:
+            if source_name.lower() == "pypi":
+                continue
+            raise PyprojectError(
+                f"{path}: {package} must come from the index {source_name!r}, which has no "
+                "usable URL; define that index with its URL"
+            )
+        source = tomlkit.inline_table()
+        source["index"] = names[source_name]
+        sources[package] = source
+        changed = True
+    return changed
+
+
+def _keep_line_endings(original: str | None, text: str) -> str:
     if (
         original is not None
         and "\r\n" in original
         and "\n" not in original.replace("\r\n", "")
     ):
         # tomlkit writes "\n" for the lines it adds. Convert them so a CRLF file stays CRLF.
-        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return text.replace("\r\n", "\n").replace("\n", "\r\n")
     return text
 
 
@@ -174,7 +372,7 @@ def _update_project(
 
 
 def _update_tool_uv(
-    document, path: Path, requirements: RequirementSet, indexes: list[dict]
+    document, path: Path, requirements: RequirementSet, indexes: list[PlannedIndex]
 ) -> bool:
     constraints = _unique(requirements.constraints)
     if not constraints and not indexes and not requirements.no_index:
@@ -214,7 +412,7 @@ def _add_missing(table, key: str, values: list[str]) -> bool:
     return bool(missing)
 
 
-def _add_indexes(uv_table, path: Path, indexes: list[dict]) -> bool:
+def _add_indexes(uv_table, path: Path, indexes: list[PlannedIndex]) -> bool:
     if not indexes:
         return False
     existing = uv_table.get("index")
@@ -229,72 +427,67 @@ def _add_indexes(uv_table, path: Path, indexes: list[dict]) -> bool:
             f"{path}: [tool.uv] index must be written as [[tool.uv.index]] tables"
         )
 
-    existing_urls = {str(entry.get("url", "")).rstrip("/") for entry in existing}
-    existing_names = {str(entry.get("name")) for entry in existing if "name" in entry}
+    existing_names = {
+        str(entry.get("url", "")).rstrip("/"): str(entry.get("name"))
+        for entry in existing
+    }
+    used_names = {str(entry.get("name")) for entry in existing if "name" in entry}
     existing_default = [str(entry["url"]) for entry in existing if entry.get("default")]
     changed = False
     for index in indexes:
-        if index["url"].rstrip("/") in existing_urls:
+        url_key = index.url.rstrip("/")
+        if url_key in existing_names:
+            if index.authenticated and existing_names[url_key] != index.name:
+                raise PyprojectError(
+                    f"{path}: the index {index.url} is named {existing_names[url_key]!r}, but "
+                    f"dockermig planned its credentials for the name {index.name!r}; rename "
+                    "the existing [[tool.uv.index]] entry or remove it"
+                )
             continue
-        if index.get("default") and existing_default:
+        if index.default and existing_default:
             raise PyprojectError(
                 f"{path}: [tool.uv] already sets {existing_default[0]} as the default index, "
-                f"but the requirements use --index-url {index['url']}; make them agree"
+                f"but the requirements use the index URL {index.url}; make them agree"
             )
         entry = tomlkit.table()
-        entry["name"] = _unique_name(index["name"], existing_names)
-        existing_names.add(entry["name"])
-        entry["url"] = index["url"]
-        for key in ("format", "default"):
-            if key in index:
-                entry[key] = index[key]
+        for key, value in index.toml_entry().items():
+            entry[key] = value
+        if index.name in used_names:
+            if index.authenticated:
+                raise PyprojectError(
+                    f"{path}: an index named {index.name!r} already exists with another URL, "
+                    f"so the credentials planned for {index.url} would go to it; rename "
+                    "the existing entry"
+                )
+            entry["name"] = _unique_name(index.name, used_names)
+        used_names.add(str(entry["name"]))
         existing.append(entry)
         changed = True
     return changed
 
 
-def _planned_indexes(requirements: RequirementSet) -> list[dict]:
+def _planned_indexes(requirements: RequirementSet) -> list[PlannedIndex]:
     """Translate pip's index options into [[tool.uv.index]] entries, in priority order.
 
-    uv searches the entries in order and uses the default index last, so the
-    extra indexes (usually internal ones) come before the one from --index-url.
-    That keeps an internal package name from being taken from a public index.
+    The order is that of `plan_indexes`: private indexes first, PyPI and its
+    public mirrors last, so an internal package name is never taken from a
+    public index.
     """
-    indexes = []
-    for url in requirements.extra_index_urls:
-        _reject_credentials(url)
-        indexes.append({"name": _index_name(url), "url": url})
-    for url in requirements.find_links:
-        _reject_credentials(url)
-        indexes.append({"name": _index_name(url), "url": url, "format": "flat"})
-    url = requirements.index_url
-    if url is not None:
-        _reject_credentials(url)
-        if url.rstrip("/") not in _PYPI_SIMPLE_URLS:
-            indexes.append({"name": _index_name(url), "url": url, "default": True})
-    return indexes
+    urls = [
+        requirements.index_url,
+        *requirements.extra_index_urls,
+        *requirements.find_links,
+    ]
+    for url in urls:
+        if url is not None:
+            _reject_credentials(url)
+    settings = index_settings_from_requirements(requirements, "the requirements file")
+    return plan_indexes([settings]).indexes
 
 
 def _reject_credentials(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.username or parts.password:
+    if has_credentials(url):
         raise IndexCredentialsError(url)
-    for key, _value in parse_qsl(parts.query, keep_blank_values=True):
-        if _SECRET_QUERY_KEYS.search(key):
-            raise IndexCredentialsError(url)
-
-
-def _strip_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}"
-
-
-def _index_name(url: str) -> str:
-    host = urlsplit(url).hostname or "index"
-    return re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "index"
 
 
 def _unique_name(name: str, used_names: set[str]) -> str:
