@@ -26,13 +26,15 @@ def builder_stage_text(
     uv_version: str | None = None,
     sync_flag: str = "frozen",
     uv_derived: bool = False,
+    install_project: bool = False,
 ) -> str:
     """Return the text of the builder stage, ending with a newline.
 
     `project_environment` makes uv build the venv at that path in place of
     `<workdir>/.venv`, for builds whose venv path the runtime already uses.
     With `uv_derived`, `image` is a uv image that has Python and uv already,
-    so uv is not copied in.
+    so uv is not copied in. With `install_project`, a second sync installs
+    the project itself, not editable, after the dependencies' layer.
     """
     uv_image = f"ghcr.io/astral-sh/uv:{uv_version or pinned_uv_version()}"
     settings = list(BUILDER_ENVIRONMENT)
@@ -55,6 +57,11 @@ def builder_stage_text(
         f"WORKDIR {workdir}{newline}",
         f"RUN {sync}{newline}",
     ]
+    if install_project:
+        project_sync = f" \\{newline}    ".join(
+            [mounts[0], f"uv sync --{sync_flag} --no-dev --no-editable"]
+        )
+        lines += [f"COPY . {workdir}{newline}", f"RUN {project_sync}{newline}"]
     return "".join(lines)
 
 

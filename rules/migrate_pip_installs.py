@@ -32,8 +32,8 @@ IGNORED_WITH_VALUE = {
     "--exists-action", "--log",
 }  # fmt: skip
 # Packages that install the installer itself; the builder has uv, so they are dropped.
-TOOLING_PACKAGES = {"pip", "setuptools", "wheel", "uv"}
-INSTALLERS = {"pip", "uv"}
+TOOLING_PACKAGES = {"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pip-tools"}
+INSTALLERS = {"pip", "uv", "poetry", "pipenv", "pip-tools"}
 
 
 @dataclass
@@ -48,6 +48,12 @@ class PipPlan:
     anchor: Instruction | None = None
     # Where the installs went, when pip was told: --prefix, --user or a wheel folder.
     artifacts: list[str] = field(default_factory=list)
+    # Folders in the image that pip installs as a project (`pip install .`, `-e /app`).
+    project_paths: list[tuple[str, Instruction]] = field(default_factory=list)
+    editable: bool = False
+    # "poetry" or "pipenv" when that tool installs the dependencies.
+    manager: str | None = None
+    manager_installs_project: bool = False
 
 
 def plan_pip_installs(
@@ -79,7 +85,9 @@ def plan_pip_installs(
         if script is None:
             continue
         pip_commands = [
-            command for command in script.commands if pip_arguments(command, subcommands)
+            command
+            for command in script.commands
+            if pip_arguments(command, subcommands) or _manager_command(command)
         ]
         if mentioned and (not pip_commands or script.has_control_flow):
             raise CannotMigrate(
@@ -89,11 +97,15 @@ def plan_pip_installs(
         if not pip_commands:
             continue
         workdir = resolved_workdir(stage, instruction, global_args)
-        installs_before = len(plan.requirement_files) + len(plan.packages)
+        installs_before = len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
         for command in pip_commands:
-            _read_pip_command(command, instruction, workdir, plan, builder)
+            if _manager_command(command):
+                _read_manager_command(command, plan)
+            else:
+                _read_pip_command(command, instruction, workdir, plan, builder)
         # The venv is copied in where the first real install ran, not where pip upgraded itself.
-        if plan.anchor is None and len(plan.requirement_files) + len(plan.packages) > installs_before:
+        installs_after = len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
+        if plan.anchor is None and (installs_after > installs_before or plan.manager):
             plan.anchor = instruction
         first_pip_run = first_pip_run or instruction
         _plan_run_change(script, pip_commands, plan, newline)
@@ -102,7 +114,36 @@ def plan_pip_installs(
     return plan
 
 
-_PIP_INSTALL = re.compile(r"\bpip[0-9.]*\s+install\b|-m\s+pip\s+install\b")
+_PIP_INSTALL = re.compile(
+    r"\bpip[0-9.]*\s+install\b|-m\s+pip\s+install\b"
+    r"|\bpoetry\s+install\b|\bpipenv\s+(?:install|sync)\b"
+)
+
+
+def _manager_command(command) -> str | None:
+    """Return "poetry" or "pipenv" for their install and config commands, else None."""
+    values = [word.value for word in command]
+    program = values[0].rsplit("/", 1)[-1] if values else ""
+    if program == "poetry" and len(values) > 1 and values[1] in ("install", "config"):
+        return "poetry"
+    if program == "pipenv" and len(values) > 1 and values[1] in ("install", "sync"):
+        return "pipenv"
+    return None
+
+
+def _read_manager_command(command, plan: PipPlan) -> None:
+    values = [word.value for word in command]
+    manager = _manager_command(command)
+    if values[1] == "config":
+        return
+    if plan.manager and plan.manager != manager:
+        raise CannotMigrate("the image installs with both Poetry and Pipenv")
+    plan.manager = manager
+    packages = [value for value in values[2:] if not value.startswith("-")]
+    if manager == "pipenv" and packages:
+        raise CannotMigrate(f"`pipenv install {' '.join(packages)}` adds packages outside the Pipfile")
+    if manager == "poetry" and "--no-root" not in values and "--only-root" not in values:
+        plan.manager_installs_project = True
 
 
 def mentions_pip_install(instruction: Instruction) -> bool:
@@ -156,16 +197,21 @@ def _read_pip_command(
         if name in IGNORED_WITH_VALUE:
             index += 1 if has_inline else 2
             continue
+        if value in ("-e", "--editable") or name == "--editable" and has_inline:
+            target = inline if has_inline else _next_value(arguments, index, line)
+            index += 1 if has_inline else 2
+            _add_project_path(target, workdir, instruction, plan)
+            plan.editable = True
+            continue
         if value.startswith("-"):
             raise CannotMigrate(
                 f"line {line}: `pip install {value}` changes what or where pip installs, "
                 "which dockermig does not translate yet"
             )
         if _is_local_path(value):
-            raise CannotMigrate(
-                f"line {line}: `pip install {value}` installs a local path or the project "
-                "itself, which dockermig does not migrate yet"
-            )
+            _add_project_path(value, workdir, instruction, plan)
+            index += 1
+            continue
         packages.append(value)
         index += 1
     names = [re.split(r"[<>=!~;\[ ]", package, maxsplit=1)[0].lower() for package in packages]
@@ -189,6 +235,17 @@ def _add_requirement_file(path: str, workdir: str, instruction: Instruction, pla
         )
     container_path = posixpath.normpath(posixpath.join(workdir, path))
     plan.requirement_files.append((container_path, instruction))
+
+
+def _add_project_path(value: str, workdir: str, instruction: Instruction, plan: PipPlan) -> None:
+    if value.endswith((".whl", ".tar.gz", ".zip")) or "[" in value or "$" in value:
+        raise CannotMigrate(
+            f"line {instruction.line}: `pip install {value}` installs a local archive, "
+            "extras of a local project, or a path from a variable, which dockermig "
+            "does not migrate yet"
+        )
+    container_path = posixpath.normpath(posixpath.join(workdir, value.removeprefix("file:")))
+    plan.project_paths.append((container_path, instruction))
 
 
 def _is_local_path(value: str) -> bool:

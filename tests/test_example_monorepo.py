@@ -18,6 +18,7 @@ EXPECTED_OUTCOMES = {
     "notifier": "migrated",
     "gateway": "skipped",
     "legacy-sync": "needs attention",
+    "tally": "migrated",
 }
 
 
@@ -92,6 +93,7 @@ def test_example_second_migrate_changes_nothing(migrated_monorepo):
         ("accounts", "python -c 'import flask, gunicorn' && gunicorn --version"),
         ("orders", "python -c 'import psycopg2; print(psycopg2.__version__)' && python -m orders"),
         ("billing", "python billing.py"),
+        ("tally", "tally /etc/hostname && test ! -e /opt/tally/.venv/bin/pytest"),
     ],
 )
 def test_example_migrated_image_builds_and_runs(migrated_monorepo, service, smoke):

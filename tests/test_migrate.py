@@ -99,13 +99,13 @@ LEFT_ALONE = [
         "editable-project",
         "FROM python:3.12-slim\nCOPY . /app\nRUN pip install -e /app\n",
         Outcome.NEEDS_ATTENTION,
-        "-e",
+        "has no pyproject.toml",
     ),
     (
         "install-project",
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n",
         Outcome.NEEDS_ATTENTION,
-        "the project itself",
+        "has no pyproject.toml, setup.py, setup.cfg, Pipfile or poetry.lock",
     ),
     (
         "target-folder",
@@ -960,3 +960,80 @@ def test_migrate_rejects_bad_convention(tmp_path):
     assert row["reason"] == (
         f"{tmp_path / 'pyproject.toml'}: invalid debian-release 'buster'; use one of bookworm, trixie"
     )
+
+
+PACKAGE_PYPROJECT = """\
+[project]
+name = "tally"
+version = "1.2.0"
+requires-python = ">=3.11"
+dependencies = ["click==8.1.7"]
+
+[project.scripts]
+tally = "tally:main"
+
+[dependency-groups]
+dev = ["pytest>=8"]
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+"""
+
+
+def test_migrate_installs_project_in_two_steps(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY . .\n"
+            "RUN pip install --no-cache-dir -e .\nCMD [\"tally\"]\n",
+            "pyproject.toml": PACKAGE_PYPROJECT,
+            "tally/__init__.py": "def main():\n    print('tally')\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    builder_text, runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)
+    assert builder_text.endswith(
+        "uv sync --frozen --no-dev --no-install-project\n"
+        "COPY . /app\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        "    uv sync --frozen --no-dev --no-editable"
+    )
+    assert runtime_text == (
+        "FROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY . .\n"
+        'COPY --from=builder /app/.venv /app/.venv\nENV PATH="/app/.venv/bin:$PATH"\n'
+        'CMD ["tally"]\n'
+    )
+    assert "installs the project non-editable, so the runtime needs only the venv" in result.notes
+    assert tmp_path / "pyproject.toml" not in result.writes
+
+
+def test_migrate_poetry_keeps_locked_versions(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.11-slim-bookworm\nRUN pip install poetry==1.8.3\n"
+            "WORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+            "RUN poetry config virtualenvs.create false && poetry install --no-root --only main\n"
+            "COPY . .\nCMD [\"python\", \"-m\", \"app\"]\n",
+            "pyproject.toml": '[tool.poetry]\nname = "app"\nversion = "0.1.0"\ndescription = ""\n'
+            'authors = []\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+            'six = "^1.15"\n',
+            "poetry.lock": '[[package]]\nname = "six"\nversion = "1.16.0"\ndescription = ""\n'
+            'optional = false\npython-versions = "*"\nfiles = []\n\n[metadata]\n'
+            'lock-version = "2.0"\npython-versions = "^3.11"\ncontent-hash = "x"\n',
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile")
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)[1]
+    assert "poetry install" not in runtime_text
+    assert "pip install" not in runtime_text
+    lock = tomllib.loads(result.writes[tmp_path / "uv.lock"])
+    versions = {package["name"]: package.get("version") for package in lock["package"]}
+    assert versions["six"] == "1.16.0"

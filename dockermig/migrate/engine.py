@@ -7,16 +7,21 @@ nothing itself: dockermig.writer does that, so a refused or failed file
 leaves the disk as it was.
 """
 
+import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
 from dockermig.companions.lock import lock as run_uv_lock
+from dockermig.companions.lock import lock_with_pins
+from dockermig.companions.sources import detect_dependency_source, read_dependency_source
+from dockermig.companions.spec import ProjectSpec, SourceKind
 from dockermig.companions.pyproject import (
     IndexCredentialsError,
     PyprojectError,
     plan_pyproject,
+    plan_pyproject_from_spec,
 )
 from dockermig.companions.requirements import RequirementSet, read_requirements
 from dockermig.discovery import is_dockerfile_name
@@ -24,7 +29,7 @@ from dockermig.errors import DockermigError
 from dockermig.convention import Convention, find_convention
 from dockermig.images import default_debian_release, pinned_uv_version, python_minors_for
 from dockermig.migrate.commands import _shell_view, command_name, run_script
-from dockermig.migrate.context import find_context_file
+from dockermig.migrate.context import copy_sources_and_destination, find_context_file
 from dockermig.migrate.outcome import CannotMigrate, FileResult, Outcome
 from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import DockerfileModel, Stage, build_model
@@ -171,6 +176,22 @@ def _check_program_paths(instruction: Instruction, tree: Dockerfile) -> None:
 
 
 @dataclass
+class _Dependencies:
+    """What the venv gets: requirements files, or a project's own metadata."""
+
+    requirement_set: RequirementSet | None = None
+    spec: ProjectSpec | None = None
+    # Install the project itself into the venv, after its dependencies.
+    install_project: bool = False
+
+    @property
+    def requirements(self) -> list[str]:
+        if self.spec is not None:
+            return self.spec.dependencies
+        return self.requirement_set.requirements if self.requirement_set else []
+
+
+@dataclass
 class _Rewrite:
     """Everything needed to write the two new stages."""
 
@@ -186,7 +207,7 @@ class _Rewrite:
     runtime: Stage
     anchor: Instruction
     add_path: bool
-    requirement_set: RequirementSet
+    dependencies: "_Dependencies"
     convention: Convention
     # New text of runtime instructions by their offset; None drops the instruction.
     texts: dict[int, str | None] = field(default_factory=dict)
@@ -204,7 +225,7 @@ def _plan_single_stage(
     context = result.path.parent
     base = _choose_base(stage, convention)
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
-    requirement_set = _read_requirements(stage, pip_plan, context, model.global_args)
+    dependencies = _read_dependencies(stage, pip_plan, context, model.global_args)
 
     current_texts = {
         run.start: pip_plan.rewritten.get(run.start, run.text)
@@ -239,7 +260,7 @@ def _plan_single_stage(
         runtime=stage,
         anchor=pip_plan.anchor,
         add_path=True,
-        requirement_set=requirement_set,
+        dependencies=dependencies,
         convention=convention,
         notes=[*base.notes, *apt_plan.summary()],
     )
@@ -260,7 +281,14 @@ def _plan_multi_stage(
     context = result.path.parent
     plan = plan_multi_stage(model, tree.escape, tree.newline)
     base = _choose_base(plan.runtime, convention)
-    requirement_set = _read_requirements(plan.builder, plan.pip, context, model.global_args)
+    if plan.pip.project_paths or plan.pip.manager:
+        raise CannotMigrate(
+            "the first stage installs the project itself, which dockermig migrates "
+            "only in single-stage builds so far"
+        )
+    dependencies = _Dependencies(
+        requirement_set=_read_requirements(plan.builder, plan.pip, context, model.global_args)
+    )
     workdir = resolved_workdir(plan.builder, plan.pip.anchor, model.global_args)
     if workdir == "/":
         workdir = convention.workdir or DEFAULT_WORKDIR
@@ -282,7 +310,7 @@ def _plan_multi_stage(
         runtime=plan.runtime,
         anchor=plan.anchor,
         add_path=not plan.path_already_set,
-        requirement_set=requirement_set,
+        dependencies=dependencies,
         convention=convention,
         notes=[*notes, "replaced the pip builder stage with the uv builder"],
     )
@@ -307,14 +335,16 @@ def _finish(
     tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite, result: FileResult, run_lock: bool
 ) -> None:
     """Write the new Dockerfile text into `result`, then plan the companion files."""
-    requirements = rewrite.requirement_set.requirements
-    if any("git+" in requirement for requirement in requirements):
+    dependencies = rewrite.dependencies
+    if any("git+" in requirement for requirement in dependencies.requirements):
         if "git" not in rewrite.builder_packages:
             rewrite.builder_packages.append("git")
     result.writes[result.path] = _render(tree, model, rewrite)
     result.notes.extend(rewrite.notes)
-    result.notes.extend(_setuptools_note(result.path.parent, rewrite.requirement_set))
-    _plan_companions(result.path.parent, rewrite.requirement_set, rewrite.base.minor, result, run_lock)
+    if dependencies.spec is not None:
+        result.notes.extend(dependencies.spec.notes)
+    result.notes.extend(_setuptools_note(result.path.parent, dependencies.requirements))
+    _plan_companions(result.path.parent, dependencies, rewrite.base.minor, result, run_lock)
 
 
 def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
@@ -336,6 +366,7 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
         uv_version=convention.uv_version,
         sync_flag=convention.sync,
         uv_derived=convention.builder == "uv-image",
+        install_project=rewrite.dependencies.install_project,
     )
     parts = [tree.bom, *(node.text for node in model.preamble), builder, tree.newline]
     runtime = rewrite.runtime
@@ -386,6 +417,68 @@ def _check_tag_exists(base: BaseChoice, stage: Stage) -> None:
             f"{base.minor} build on {base.release} (it has {minors[0]} to {minors[-1]}); "
             "choose another release with --debian-release"
         )
+
+
+def _read_dependencies(
+    stage: Stage, pip_plan: PipPlan, context: Path, global_args: dict[str, str]
+) -> _Dependencies:
+    """Read what the venv needs: the requirements files, or the project's own metadata.
+
+    When pip installs the project (`pip install .`) or Poetry or Pipenv
+    install from their files, the project's metadata is read with its old
+    lock's pins; requirements files installed beside it are added to it.
+    """
+    requirement_set = _read_requirements(stage, pip_plan, context, global_args)
+    if not pip_plan.project_paths and not pip_plan.manager:
+        return _Dependencies(requirement_set=requirement_set)
+    for container_path, instruction in pip_plan.project_paths:
+        if not _copies_context_to(stage, instruction, container_path, global_args):
+            raise CannotMigrate(
+                f"line {instruction.line}: pip installs {container_path}, which is not "
+                "where the build context is copied, so dockermig cannot read that project"
+            )
+    source = detect_dependency_source(context)
+    if source is not None and source.kind in (SourceKind.REQUIREMENTS, SourceKind.PIP_TOOLS):
+        source = None
+    if source is None:
+        raise CannotMigrate(
+            f"the image installs the project, but {context} has no pyproject.toml, "
+            "setup.py, setup.cfg, Pipfile or poetry.lock to read it from"
+        )
+    spec = read_dependency_source(source)
+    if spec.problems:
+        problem = spec.problems[0]
+        raise CannotMigrate(f"{problem.file}: {problem.item}: {problem.reason}")
+    spec.dependencies.extend(
+        requirement
+        for requirement in requirement_set.requirements
+        if requirement not in spec.dependencies
+    )
+    install_project = spec.is_package and (
+        bool(pip_plan.project_paths) or pip_plan.manager_installs_project
+    )
+    if install_project and pip_plan.editable:
+        spec.notes.append(
+            "installs the project non-editable, so the runtime needs only the venv"
+        )
+    return _Dependencies(spec=spec, install_project=install_project)
+
+
+def _copies_context_to(
+    stage: Stage, before: Instruction, container_path: str, global_args: dict[str, str]
+) -> bool:
+    """Return whether a COPY or ADD before `before` puts the whole build context at `container_path`."""
+    for instruction in stage.instructions:
+        if instruction is before:
+            return False
+        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
+            continue
+        sources, destination = copy_sources_and_destination(instruction)
+        workdir = resolved_workdir(stage, instruction, global_args)
+        target = posixpath.normpath(posixpath.join(workdir, destination))
+        if target == container_path and any(source.strip("/") in ("", ".") for source in sources):
+            return True
+    return False
 
 
 def _read_requirements(
@@ -445,9 +538,9 @@ def _replace_from_image(instruction: Instruction, image: str, escape: str) -> st
     return text[: image_word.start] + image + text[image_word.end :]
 
 
-def _setuptools_note(context: Path, requirement_set: RequirementSet) -> list[str]:
+def _setuptools_note(context: Path, requirements: list[str]) -> list[str]:
     """Warn when the app may import pkg_resources, which came from the image's setuptools."""
-    if any(requirement.lower().startswith("setuptools") for requirement in requirement_set.requirements):
+    if any(requirement.lower().startswith("setuptools") for requirement in requirements):
         return []
     for source in context.rglob("*.py"):
         try:
@@ -463,7 +556,7 @@ def _setuptools_note(context: Path, requirement_set: RequirementSet) -> list[str
 
 def _plan_companions(
     context: Path,
-    requirement_set: RequirementSet,
+    dependencies: _Dependencies,
     python_minor: str,
     result: FileResult,
     run_lock: bool,
@@ -477,9 +570,14 @@ def _plan_companions(
         result.originals[companion] = companion.read_bytes() if companion.exists() else None
 
     old_pyproject = result.originals[pyproject_path]
-    pyproject_text = plan_pyproject(context, requirement_set, python_minor)
+    spec = dependencies.spec
+    if spec is not None:
+        pyproject_text = plan_pyproject_from_spec(context, spec, python_minor)
+    else:
+        pyproject_text = plan_pyproject(context, dependencies.requirement_set, python_minor)
     changed = old_pyproject is None or pyproject_text.encode("utf-8") != old_pyproject
-    if old_pyproject is not None and changed and "[project]" in old_pyproject.decode("utf-8", "replace"):
+    described = old_pyproject is not None and "[project]" in old_pyproject.decode("utf-8", "replace")
+    if spec is None and changed and described:
         raise CannotMigrate(
             f"{pyproject_path} already describes a project whose dependencies differ from "
             "the image's requirements; merge them by hand, or move the Dockerfile's "
@@ -489,7 +587,11 @@ def _plan_companions(
         result.writes[pyproject_path] = pyproject_text
     existing_lock = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
     if existing_lock is None or changed:
-        lock_text = run_uv_lock(context, pyproject_text, existing_lock) if run_lock else None
+        lock_text = None
+        if run_lock and spec is not None:
+            lock_text = lock_with_pins(context, pyproject_text, spec.pins, existing_lock)
+        elif run_lock:
+            lock_text = run_uv_lock(context, pyproject_text, existing_lock)
         if lock_text is None or lock_text != existing_lock:
             result.writes[lock_path] = lock_text
 
