@@ -149,10 +149,10 @@ LEFT_ALONE = [
     ),
     (
         "pip-index-in-env",
-        "FROM python:3.12-slim\nENV PIP_INDEX_URL=https://pypi.internal.example/simple\n"
+        "FROM python:3.12-slim\nARG PIP_INDEX_URL\n"
         "COPY requirements.txt .\nRUN pip install -r requirements.txt\n",
         Outcome.NEEDS_ATTENTION,
-        "PIP_INDEX_URL configures pip",
+        "PIP_INDEX_URL is given only when the image is built",
     ),
     (
         "pip-in-if",
@@ -1037,3 +1037,28 @@ def test_migrate_poetry_keeps_locked_versions(tmp_path):
     lock = tomllib.loads(result.writes[tmp_path / "uv.lock"])
     versions = {package["name"]: package.get("version") for package in lock["package"]}
     assert versions["six"] == "1.16.0"
+
+
+def test_migrate_moves_index_credentials_to_secret(tmp_path):
+    token = "s3cr3t-t0ken-value"
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\n"
+        f"ENV PIP_EXTRA_INDEX_URL=https://build:{token}@pypi.corp.example/simple\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": "corp-tools==1.0\n"})
+
+    # No lock: the index host is not reachable from the tests.
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    written = "".join(text for text in result.writes.values() if text)
+    assert token not in written
+    assert token not in " ".join(result.notes)
+    text = result.writes[tmp_path / "Dockerfile"]
+    assert "ENV PIP_EXTRA_INDEX_URL" not in text
+    assert "--mount=type=secret,id=" in text
+    assert ",env=UV_INDEX_" in text
+    indexes = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])["tool"]["uv"]["index"]
+    assert [index["url"] for index in indexes] == ["https://pypi.corp.example/simple"]
+    assert any("docker build --secret id=" in note for note in result.notes)

@@ -16,7 +16,14 @@ from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
 from dockermig.companions.lock import lock as run_uv_lock
 from dockermig.companions.lock import lock_with_pins
 from dockermig.companions.sources import detect_dependency_source, read_dependency_source
-from dockermig.companions.spec import ProjectSpec, SourceKind
+from dockermig.companions.indexes import (
+    IndexPlan,
+    index_settings_from_build_args,
+    index_settings_from_requirements,
+    plan_indexes,
+    read_pip_conf,
+)
+from dockermig.companions.spec import DependencySource, ProjectSpec, SourceKind
 from dockermig.companions.pyproject import (
     IndexCredentialsError,
     PyprojectError,
@@ -32,7 +39,7 @@ from dockermig.migrate.commands import _shell_view, command_name, run_script
 from dockermig.migrate.context import copy_sources_and_destination, find_context_file
 from dockermig.migrate.outcome import CannotMigrate, FileResult, Outcome
 from dockermig.migrate.workdir import resolved_workdir
-from dockermig.model import DockerfileModel, Stage, build_model
+from dockermig.model import DockerfileModel, Stage, build_model, parse_arg_pairs, parse_env_pairs
 from dockermig.rules.migrate_apt_split import builder_apt_run, plan_apt_split
 from dockermig.rules.migrate_base_image import BaseChoice, choose_base_image
 from dockermig.rules.migrate_builder_stage import builder_stage_text, venv_copy_text
@@ -47,11 +54,14 @@ from dockermig.shell import split_words
 from dockermig.syntax import Dockerfile, Instruction, read_dockerfile
 
 _UV_SYNC = re.compile(r"\buv\s+sync\b")
-# pip settings that point pip at other indexes or files; uv reads none of them.
-_PIP_SETTINGS = re.compile(
-    r"\bPIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|NO_INDEX|CONSTRAINT|REQUIREMENT|CONFIG_FILE)\b"
-    r"|\bpip\.conf\b|\.pip/|\bpip\s+config\b"
-)
+# pip settings that uv does not read and migrate does not translate.
+_PIP_SETTINGS = re.compile(r"\bPIP_(?:CONSTRAINT|REQUIREMENT|CONFIG_FILE)\b|\bpip\s+config\b")
+# ARG and ENV names that carry index settings; migrate moves them into pyproject.toml.
+INDEX_VARIABLES = (
+    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX",
+    "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "UV_FIND_LINKS",
+)  # fmt: skip
+_PIP_CONF = re.compile(r"(?:^|/)pip\.(?:conf|ini)$")
 # The python image's own interpreter and scripts; the venv's are elsewhere.
 _IMAGE_PROGRAM_PATH = re.compile(r"/usr/local/bin/([A-Za-z0-9_.+-]+)")
 _UV_IMAGE = re.compile(r"^(?:ghcr\.io/astral-sh|(?:docker\.io/)?astral)/uv(?::|@|$)")
@@ -146,8 +156,8 @@ def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> N
         match = _PIP_SETTINGS.search(text)
         if match:
             raise CannotMigrate(
-                f"line {instruction.line}: {match.group(0)} configures pip, and uv does not "
-                "read it; move the index settings into the requirements file"
+                f"line {instruction.line}: {match.group(0)} configures pip in a way "
+                "dockermig does not translate for uv"
             )
         if instruction.name in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
             _check_program_paths(instruction, tree)
@@ -183,6 +193,8 @@ class _Dependencies:
     spec: ProjectSpec | None = None
     # Install the project itself into the venv, after its dependencies.
     install_project: bool = False
+    # Indexes from requirements files, pip.conf and ARG or ENV settings, with their secrets.
+    index_plan: IndexPlan | None = None
 
     @property
     def requirements(self) -> list[str]:
@@ -226,6 +238,9 @@ def _plan_single_stage(
     base = _choose_base(stage, convention)
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
     dependencies = _read_dependencies(stage, pip_plan, context, model.global_args)
+    index_settings = _read_index_settings(stage, context, model.global_args)
+    if index_settings:
+        _plan_index_secrets(dependencies, index_settings, context)
 
     current_texts = {
         run.start: pip_plan.rewritten.get(run.start, run.text)
@@ -266,6 +281,9 @@ def _plan_single_stage(
     )
     for run in pip_plan.removed:
         rewrite.texts[run.start] = None
+    for instruction in _index_setting_instructions(stage):
+        # The index settings now live in pyproject.toml, and any credential in a build secret.
+        rewrite.texts[instruction.start] = None
     for start, text in current_texts.items():
         rewrite.texts[start] = apt_plan.runtime_texts.get(start, text)
     _finish(tree, model, rewrite, result, run_lock)
@@ -343,6 +361,9 @@ def _finish(
     result.notes.extend(rewrite.notes)
     if dependencies.spec is not None:
         result.notes.extend(dependencies.spec.notes)
+    if dependencies.index_plan is not None:
+        # These notes name the secrets the build needs, never their values.
+        result.notes.extend(dependencies.index_plan.notes)
     result.notes.extend(_setuptools_note(result.path.parent, dependencies.requirements))
     _plan_companions(result.path.parent, dependencies, rewrite.base.minor, result, run_lock)
 
@@ -367,6 +388,7 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
         sync_flag=convention.sync,
         uv_derived=convention.builder == "uv-image",
         install_project=rewrite.dependencies.install_project,
+        secret_mounts=[secret.mount_option for secret in _secrets(rewrite.dependencies)],
     )
     parts = [tree.bom, *(node.text for node in model.preamble), builder, tree.newline]
     runtime = rewrite.runtime
@@ -462,6 +484,77 @@ def _read_dependencies(
             "installs the project non-editable, so the runtime needs only the venv"
         )
     return _Dependencies(spec=spec, install_project=install_project)
+
+
+def _secrets(dependencies: "_Dependencies") -> list:
+    return dependencies.index_plan.secrets if dependencies.index_plan else []
+
+
+def _index_setting_instructions(stage: Stage) -> list[Instruction]:
+    """Return the ARG and ENV instructions that set only index variables; raise when one mixes them."""
+    found = []
+    for instruction in stage.instructions:
+        if instruction.name not in ("ARG", "ENV"):
+            continue
+        pairs = (parse_arg_pairs if instruction.name == "ARG" else parse_env_pairs)(instruction.arguments)
+        index_names = [name for name in pairs if name in INDEX_VARIABLES]
+        if not index_names:
+            continue
+        if len(index_names) != len(pairs):
+            raise CannotMigrate(
+                f"line {instruction.line}: {instruction.name} sets {', '.join(index_names)} "
+                "together with other values; give the index settings their own line"
+            )
+        found.append(instruction)
+    return found
+
+
+def _read_index_settings(stage: Stage, context: Path, global_args: dict[str, str]) -> list:
+    """Read index settings from ARG and ENV values and from a pip.conf copied from the context."""
+    settings = []
+    values: dict[str, str] = {}
+    for instruction in _index_setting_instructions(stage):
+        pairs = (parse_arg_pairs if instruction.name == "ARG" else parse_env_pairs)(instruction.arguments)
+        for name, value in pairs.items():
+            value = value or global_args.get(name, "")
+            if not value or "$" in value:
+                raise CannotMigrate(
+                    f"line {instruction.line}: {name} is given only when the image is built, "
+                    "so dockermig cannot write the index into pyproject.toml; set its URL "
+                    "(without credentials) in the Dockerfile or a requirements file"
+                )
+            values[name] = value
+    if values:
+        settings.append(index_settings_from_build_args(values))
+    for instruction in stage.instructions:
+        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
+            continue
+        sources, _ = copy_sources_and_destination(instruction)
+        for source in sources:
+            if _PIP_CONF.search(source):
+                local = context / source.lstrip("/")
+                if not local.is_file():
+                    raise CannotMigrate(f"line {instruction.line}: {source} is not in the build context")
+                settings.append(read_pip_conf(local))
+    return settings
+
+
+def _plan_index_secrets(dependencies: "_Dependencies", settings: list, context: Path) -> None:
+    """Move the index settings into the dependencies, so pyproject.toml gets them without credentials."""
+    if dependencies.spec is None:
+        requirement_set = dependencies.requirement_set
+        dependencies.spec = ProjectSpec(
+            source=DependencySource(SourceKind.REQUIREMENTS, context, tuple(requirement_set.files)),
+            dependencies=list(requirement_set.requirements),
+            constraints=list(requirement_set.constraints),
+            index_settings=[index_settings_from_requirements(requirement_set, "requirements files")],
+        )
+    spec = dependencies.spec
+    spec.index_settings.extend(settings)
+    plan = plan_indexes(spec.index_settings)
+    if plan.problems:
+        raise CannotMigrate(plan.problems[0])
+    dependencies.index_plan = plan
 
 
 def _copies_context_to(
@@ -572,7 +665,9 @@ def _plan_companions(
     old_pyproject = result.originals[pyproject_path]
     spec = dependencies.spec
     if spec is not None:
-        pyproject_text = plan_pyproject_from_spec(context, spec, python_minor)
+        pyproject_text = plan_pyproject_from_spec(
+            context, spec, python_minor, dependencies.index_plan
+        )
     else:
         pyproject_text = plan_pyproject(context, dependencies.requirement_set, python_minor)
     changed = old_pyproject is None or pyproject_text.encode("utf-8") != old_pyproject
