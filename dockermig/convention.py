@@ -78,7 +78,9 @@ def _convention_in(folder: Path) -> Convention | None:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
-        raise ConventionError(f"{pyproject}: cannot read it ({error}); fix the file") from None
+        raise ConventionError(
+            f"{pyproject}: cannot read it ({error}); fix the file"
+        ) from None
     table = data.get("tool", {}).get("dockermig", {})
     return parse_convention(table, pyproject) if _has_settings(table) else None
 
@@ -93,11 +95,15 @@ def _read_yaml(path: Path) -> dict:
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except (YAMLError, UnicodeDecodeError, OSError) as error:
-        raise ConventionError(f"{path}: cannot read it ({error}); fix the file") from None
+        raise ConventionError(
+            f"{path}: cannot read it ({error}); fix the file"
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConventionError(f"{path}: expected a mapping of settings at the top level")
+        raise ConventionError(
+            f"{path}: expected a mapping of settings at the top level"
+        )
     return data
 
 
@@ -109,7 +115,9 @@ def parse_convention(table: dict, source: Path) -> Convention:
             continue
         if key not in CHOICES and key not in PATTERNS:
             known = ", ".join(sorted([*CHOICES, *PATTERNS]))
-            raise ConventionError(f"{source}: unknown setting {key!r}; use one of {known}")
+            raise ConventionError(
+                f"{source}: unknown setting {key!r}; use one of {known}"
+            )
         text = str(value)
         if key in CHOICES and text not in CHOICES[key]:
             raise ConventionError(

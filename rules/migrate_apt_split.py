@@ -18,7 +18,15 @@ from dockermig.syntax import Instruction, parse
 
 APT_PROGRAMS = ("apt-get", "apt")
 # Options of `apt-get install` and `apk add` that take a value in the next word.
-OPTIONS_WITH_VALUE = ("-o", "-t", "--target-release", "--option", "--virtual", "--repository", "-X")
+OPTIONS_WITH_VALUE = (
+    "-o",
+    "-t",
+    "--target-release",
+    "--option",
+    "--virtual",
+    "--repository",
+    "-X",
+)
 # The subcommand that installs packages, per package manager.
 INSTALL_SUBCOMMANDS = {"apt-get": "install", "apt": "install", "apk": "add"}
 
@@ -53,7 +61,10 @@ def library_table() -> dict:
 
 def programs_of(package: str) -> set[str]:
     """Return the program names a build-only package puts on PATH (its own name at least)."""
-    return {package, *library_table()["build_only"].get("programs", {}).get(package, [])}
+    return {
+        package,
+        *library_table()["build_only"].get("programs", {}).get(package, []),
+    }
 
 
 def is_build_only(package: str, release: str = "") -> bool:
@@ -70,12 +81,17 @@ def runtime_library(package: str, release: str) -> str | None:
 
 
 def plan_apt_split(
-    runs: list[tuple[Instruction, str]], escape: str, release: str, used_programs: set[str]
+    runs: list[tuple[Instruction, str]],
+    escape: str,
+    release: str,
+    used_programs: set[str],
 ) -> AptPlan:
     """Plan the split for the stage's RUN instructions, given as (instruction, current text)."""
     plan = AptPlan()
     for instruction, text in runs:
-        current = parse(text).instructions[0] if text != instruction.text else instruction
+        current = (
+            parse(text).instructions[0] if text != instruction.text else instruction
+        )
         script = run_script(current, escape)
         if script is None:
             continue
@@ -109,7 +125,10 @@ def install_packages(command: list[Word]) -> list[Word]:
 
 def _is_virtual(command: list[Word]) -> bool:
     """Return whether `apk add` groups the packages under a name that a later `apk del` removes."""
-    return any(word.value in ("--virtual", "-t") or word.value.startswith("--virtual=") for word in command)
+    return any(
+        word.value in ("--virtual", "-t") or word.value.startswith("--virtual=")
+        for word in command
+    )
 
 
 def _split_run(script, installs, release: str, used_programs: set[str], plan: AptPlan):

@@ -31,7 +31,9 @@ from dockermig.images import (
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.model import Stage
 
-_VARIABLE_VERSION = re.compile(r"^(?P<repository>[^:$@]+):(?P<version>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)(?P<rest>-[^$@]*)?$")
+_VARIABLE_VERSION = re.compile(
+    r"^(?P<repository>[^:$@]+):(?P<version>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)(?P<rest>-[^$@]*)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ def choose_base_image(
         )
     tag = parse_python_tag(ref.tag)
     if tag is None:
-        raise CannotMigrate(f"line {line}: {stage.base} is not a tag of the python image")
+        raise CannotMigrate(
+            f"line {line}: {stage.base} is not a tag of the python image"
+        )
     if tag.minor is None:
         raise CannotMigrate(
             f"line {line}: {stage.base} does not name a Python minor version; pin one "
@@ -91,19 +95,29 @@ def choose_base_image(
     notes = []
     if ref.digest:
         if forced_python or forced_release:
-            notes.append("kept the digest-pinned base as written, so the convention's version does not apply")
+            notes.append(
+                "kept the digest-pinned base as written, so the convention's version does not apply"
+            )
         if tag.variant == "full":
             notes.append("both stages use the full python image, as the original does")
         release = tag.release or default_release
-        return BaseChoice(written, tag.minor, release, tag.release is not None, tuple(notes))
+        return BaseChoice(
+            written, tag.minor, release, tag.release is not None, tuple(notes)
+        )
     if forced_python and forced_python != tag.minor:
-        notes.append(f"moved Python {tag.minor} to {forced_python}, as the convention asks")
+        notes.append(
+            f"moved Python {tag.minor} to {forced_python}, as the convention asks"
+        )
         version, tag, variable = forced_python, replace(tag, minor=forced_python), None
     if forced_release and tag.variant != "alpine" and forced_release != tag.release:
         if tag.release:
-            notes.append(f"moved {tag.release} to {forced_release}, as the convention asks")
+            notes.append(
+                f"moved {tag.release} to {forced_release}, as the convention asks"
+            )
         else:
-            notes.append(f"pinned {written} to {forced_release}, as the convention asks")
+            notes.append(
+                f"pinned {written} to {forced_release}, as the convention asks"
+            )
         tag = replace(tag, release=forced_release)
         default_release = forced_release
     if tag.variant == "full":

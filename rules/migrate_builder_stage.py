@@ -69,7 +69,9 @@ def builder_stage_text(
     return "".join(lines)
 
 
-def venv_copy_text(stage_name: str, venv: str, newline: str, add_path: bool = True) -> str:
+def venv_copy_text(
+    stage_name: str, venv: str, newline: str, add_path: bool = True
+) -> str:
     """Return the runtime lines that copy the venv and, unless the file does already, put its bin first on PATH."""
     text = f"COPY --from={stage_name} {venv} {venv}{newline}"
     if add_path:

@@ -14,13 +14,22 @@ import re
 from dataclasses import dataclass, field
 
 from dockermig.images import parse_image_ref, parse_python_tag
-from dockermig.migrate.commands import RunScript, command_name, pip_arguments, run_script
+from dockermig.migrate.commands import (
+    RunScript,
+    command_name,
+    pip_arguments,
+    run_script,
+)
 from dockermig.migrate.context import copy_sources_and_destination
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import DockerfileModel, Stage
 from dockermig.rules.migrate_apt_split import INSTALL_SUBCOMMANDS, install_packages
-from dockermig.rules.migrate_pip_installs import PipPlan, mentions_pip_install, plan_pip_installs
+from dockermig.rules.migrate_pip_installs import (
+    PipPlan,
+    mentions_pip_install,
+    plan_pip_installs,
+)
 from dockermig.syntax import Instruction
 
 # Commands a builder may run besides pip and apt: they only prepare folders.
@@ -42,7 +51,9 @@ class MultiStagePlan:
     path_already_set: bool = False
 
 
-def plan_multi_stage(model: DockerfileModel, escape: str, newline: str) -> MultiStagePlan:
+def plan_multi_stage(
+    model: DockerfileModel, escape: str, newline: str
+) -> MultiStagePlan:
     """Read a two-stage pip build; raise CannotMigrate for any other multi-stage shape."""
     if len(model.stages) != 2:
         raise CannotMigrate(
@@ -51,7 +62,9 @@ def plan_multi_stage(model: DockerfileModel, escape: str, newline: str) -> Multi
         )
     builder, runtime = model.stages
     if not builder.name:
-        raise CannotMigrate("the first stage has no name, so the copy from it cannot be matched")
+        raise CannotMigrate(
+            "the first stage has no name, so the copy from it cannot be matched"
+        )
     _check_same_python(builder, runtime)
     pip = plan_pip_installs(builder, escape, newline, model.global_args, builder=True)
     if not pip.requirement_files and not pip.packages:
@@ -88,10 +101,20 @@ def _is_full_image(stage: Stage) -> bool:
     return tag is not None and tag.variant == "full"
 
 
-def _read_builder(plan: MultiStagePlan, escape: str, global_args: dict[str, str]) -> None:
+def _read_builder(
+    plan: MultiStagePlan, escape: str, global_args: dict[str, str]
+) -> None:
     """Collect the builder's apt packages and venv; raise for any command the rewrite would drop."""
     for instruction in plan.builder.instructions[1:]:
-        if instruction.name in ("WORKDIR", "ENV", "ARG", "COPY", "LABEL", "SHELL", "USER"):
+        if instruction.name in (
+            "WORKDIR",
+            "ENV",
+            "ARG",
+            "COPY",
+            "LABEL",
+            "SHELL",
+            "USER",
+        ):
             continue
         if instruction.name != "RUN":
             raise CannotMigrate(
@@ -100,13 +123,17 @@ def _read_builder(plan: MultiStagePlan, escape: str, global_args: dict[str, str]
             )
         script = run_script(instruction, escape)
         if script is None:
-            raise CannotMigrate(f"line {instruction.line}: a heredoc or exec-form RUN in the first stage")
+            raise CannotMigrate(
+                f"line {instruction.line}: a heredoc or exec-form RUN in the first stage"
+            )
         workdir = resolved_workdir(plan.builder, instruction, global_args)
         for command in script.commands:
             _read_builder_command(plan, command, workdir, instruction)
 
 
-def _read_builder_command(plan: MultiStagePlan, command, workdir: str, instruction: Instruction) -> None:
+def _read_builder_command(
+    plan: MultiStagePlan, command, workdir: str, instruction: Instruction
+) -> None:
     name = command_name(command)
     if pip_arguments(command, ("install", "wheel")) is not None:
         return
@@ -117,9 +144,13 @@ def _read_builder_command(plan: MultiStagePlan, command, workdir: str, instructi
         return
     values = [word.value for word in command]
     if _VENV_COMMAND.match(name) and values[1:3] == ["-m", "venv"]:
-        target = next((value for value in values[3:] if not value.startswith("-")), None)
+        target = next(
+            (value for value in values[3:] if not value.startswith("-")), None
+        )
         if target is None:
-            raise CannotMigrate(f"line {instruction.line}: `python -m venv` names no folder")
+            raise CannotMigrate(
+                f"line {instruction.line}: `python -m venv` names no folder"
+            )
         plan.venv = posixpath.normpath(posixpath.join(workdir, target))
         return
     if name in BUILDER_HELPERS:
@@ -134,7 +165,10 @@ def _read_runtime(plan: MultiStagePlan, outputs: list[str], escape: str) -> None
     """Find the copies of the builder's output and the RUNs that install its wheels."""
     names = {plan.builder.name.lower(), "0"}
     for instruction in plan.runtime.instructions:
-        if instruction.name == "COPY" and (instruction.flag("from") or "").lower() in names:
+        if (
+            instruction.name == "COPY"
+            and (instruction.flag("from") or "").lower() in names
+        ):
             sources, _ = copy_sources_and_destination(instruction)
             if not all(_under(source, outputs) for source in sources):
                 raise CannotMigrate(
@@ -152,7 +186,9 @@ def _read_runtime(plan: MultiStagePlan, outputs: list[str], escape: str) -> None
                     "than the first stage's wheels"
                 )
             plan.runtime_removed.append(instruction)
-        elif instruction.name == "ENV" and any(f"{output}/bin" in instruction.arguments for output in outputs):
+        elif instruction.name == "ENV" and any(
+            f"{output}/bin" in instruction.arguments for output in outputs
+        ):
             plan.path_already_set = plan.venv is not None
     if plan.anchor is None:
         raise CannotMigrate("the final stage copies nothing from the first stage")
@@ -160,7 +196,10 @@ def _read_runtime(plan: MultiStagePlan, outputs: list[str], escape: str) -> None
 
 def _under(path: str, folders: list[str]) -> bool:
     normalized = posixpath.normpath(path.rstrip("*").rstrip("/") or "/")
-    return any(normalized == folder or normalized.startswith(folder + "/") for folder in folders)
+    return any(
+        normalized == folder or normalized.startswith(folder + "/")
+        for folder in folders
+    )
 
 
 def _installs_only_outputs(script: RunScript, outputs: list[str]) -> bool:
@@ -192,7 +231,13 @@ def _installs_from_outputs(arguments: list[str], outputs: list[str]) -> bool:
         value = arguments[index]
         name, has_inline, inline = value.partition("=")
         if name in ("-f", "--find-links"):
-            links.append(inline if has_inline else arguments[index + 1] if index + 1 < len(arguments) else "")
+            links.append(
+                inline
+                if has_inline
+                else arguments[index + 1]
+                if index + 1 < len(arguments)
+                else ""
+            )
             index += 1 if has_inline else 2
             continue
         if value in ("-r", "--requirement", "-c", "--constraint"):
@@ -201,6 +246,10 @@ def _installs_from_outputs(arguments: list[str], outputs: list[str]) -> bool:
         if not value.startswith("-"):
             paths.append(value)
         index += 1
-    if "--no-index" in arguments and links and all(_under(link, outputs) for link in links):
+    if (
+        "--no-index" in arguments
+        and links
+        and all(_under(link, outputs) for link in links)
+    ):
         return True
     return bool(paths) and all(_under(path, outputs) for path in paths)

@@ -15,7 +15,9 @@ _REMOTE_SOURCE = re.compile(r"^(?:https?://\S+\.git(?:#\S*)?|git@\S+|git://\S+)$
 def find_network_source(stage: Stage) -> str:
     """Return the reason when the stage clones its source at build time, or an empty string."""
     for instruction in stage.instructions:
-        text = "\n".join([instruction.arguments, *(doc.content for doc in instruction.heredocs)])
+        text = "\n".join(
+            [instruction.arguments, *(doc.content for doc in instruction.heredocs)]
+        )
         if instruction.name == "RUN" and _CLONE.search(text):
             return (
                 f"line {instruction.line}: the source is cloned from the network at build "

@@ -11,7 +11,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from dockermig.migrate.commands import RunScript, heredoc_script, pip_arguments, run_script
+from dockermig.migrate.commands import (
+    RunScript,
+    heredoc_script,
+    pip_arguments,
+    run_script,
+)
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import Stage
@@ -97,14 +102,18 @@ def plan_pip_installs(
         if not pip_commands:
             continue
         workdir = resolved_workdir(stage, instruction, global_args)
-        installs_before = len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
+        installs_before = (
+            len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
+        )
         for command in pip_commands:
             if _manager_command(command):
                 _read_manager_command(command, plan)
             else:
                 _read_pip_command(command, instruction, workdir, plan, builder)
         # The venv is copied in where the first real install ran, not where pip upgraded itself.
-        installs_after = len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
+        installs_after = (
+            len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
+        )
         if plan.anchor is None and (installs_after > installs_before or plan.manager):
             plan.anchor = instruction
         first_pip_run = first_pip_run or instruction
@@ -141,8 +150,14 @@ def _read_manager_command(command, plan: PipPlan) -> None:
     plan.manager = manager
     packages = [value for value in values[2:] if not value.startswith("-")]
     if manager == "pipenv" and packages:
-        raise CannotMigrate(f"`pipenv install {' '.join(packages)}` adds packages outside the Pipfile")
-    if manager == "poetry" and "--no-root" not in values and "--only-root" not in values:
+        raise CannotMigrate(
+            f"`pipenv install {' '.join(packages)}` adds packages outside the Pipfile"
+        )
+    if (
+        manager == "poetry"
+        and "--no-root" not in values
+        and "--only-root" not in values
+    ):
         plan.manager_installs_project = True
 
 
@@ -156,13 +171,21 @@ def mentions_pip_install(instruction: Instruction) -> bool:
     return any(_PIP_INSTALL.search(part) for part in parts)
 
 
-ARTIFACT_FLAGS = {"--prefix": None, "--root": None, "-w": None, "--wheel-dir": None, "--user": "/root/.local"}
+ARTIFACT_FLAGS = {
+    "--prefix": None,
+    "--root": None,
+    "-w": None,
+    "--wheel-dir": None,
+    "--user": "/root/.local",
+}
 
 
 def _read_pip_command(
     command, instruction: Instruction, workdir: str, plan: PipPlan, builder: bool
 ) -> None:
-    arguments = pip_arguments(command, ("install", "wheel") if builder else ("install",)) or []
+    arguments = (
+        pip_arguments(command, ("install", "wheel") if builder else ("install",)) or []
+    )
     line = instruction.line
     index = 0
     packages: list[str] = []
@@ -214,7 +237,9 @@ def _read_pip_command(
             continue
         packages.append(value)
         index += 1
-    names = [re.split(r"[<>=!~;\[ ]", package, maxsplit=1)[0].lower() for package in packages]
+    names = [
+        re.split(r"[<>=!~;\[ ]", package, maxsplit=1)[0].lower() for package in packages
+    ]
     if any(name not in TOOLING_PACKAGES for name in names):
         plan.packages.extend(
             package for package, name in zip(packages, names) if name not in INSTALLERS
@@ -227,7 +252,9 @@ def _next_value(arguments, index: int, line: int) -> str:
     return arguments[index + 1].value
 
 
-def _add_requirement_file(path: str, workdir: str, instruction: Instruction, plan: PipPlan) -> None:
+def _add_requirement_file(
+    path: str, workdir: str, instruction: Instruction, plan: PipPlan
+) -> None:
     if "$" in path:
         raise CannotMigrate(
             f"line {instruction.line}: the requirements file {path!r} is named by a "
@@ -237,14 +264,18 @@ def _add_requirement_file(path: str, workdir: str, instruction: Instruction, pla
     plan.requirement_files.append((container_path, instruction))
 
 
-def _add_project_path(value: str, workdir: str, instruction: Instruction, plan: PipPlan) -> None:
+def _add_project_path(
+    value: str, workdir: str, instruction: Instruction, plan: PipPlan
+) -> None:
     if value.endswith((".whl", ".tar.gz", ".zip")) or "[" in value or "$" in value:
         raise CannotMigrate(
             f"line {instruction.line}: `pip install {value}` installs a local archive, "
             "extras of a local project, or a path from a variable, which dockermig "
             "does not migrate yet"
         )
-    container_path = posixpath.normpath(posixpath.join(workdir, value.removeprefix("file:")))
+    container_path = posixpath.normpath(
+        posixpath.join(workdir, value.removeprefix("file:"))
+    )
     plan.project_paths.append((container_path, instruction))
 
 
@@ -256,7 +287,9 @@ def _is_local_path(value: str) -> bool:
     )
 
 
-def _plan_run_change(script: RunScript, pip_commands, plan: PipPlan, newline: str) -> None:
+def _plan_run_change(
+    script: RunScript, pip_commands, plan: PipPlan, newline: str
+) -> None:
     instruction = script.instruction
     others = [command for command in script.commands if command not in pip_commands]
     if instruction.heredocs:
@@ -270,8 +303,12 @@ def _plan_run_change(script: RunScript, pip_commands, plan: PipPlan, newline: st
             f"line {instruction.line}: pip install shares a RUN with other commands "
             "joined by something other than `&&`; split that RUN first"
         )
-    kept = [script.view[command[0].start : command[-1].end].strip() for command in others]
-    flags = [flag for flag in _flag_texts(instruction) if "/root/.cache/pip" not in flag]
+    kept = [
+        script.view[command[0].start : command[-1].end].strip() for command in others
+    ]
+    flags = [
+        flag for flag in _flag_texts(instruction) if "/root/.cache/pip" not in flag
+    ]
     prefix = " ".join([instruction.keyword, *flags])
     joined = f" \\{newline}    && ".join(kept)
     plan.rewritten[instruction.start] = f"{prefix} {joined}{newline}"
@@ -280,11 +317,15 @@ def _plan_run_change(script: RunScript, pip_commands, plan: PipPlan, newline: st
 def _flag_texts(instruction: Instruction) -> list[str]:
     texts = []
     for flag in instruction.flags:
-        texts.append(f"--{flag.name}" if flag.value is None else f"--{flag.name}={flag.value}")
+        texts.append(
+            f"--{flag.name}" if flag.value is None else f"--{flag.name}={flag.value}"
+        )
     return texts
 
 
-def _plan_heredoc_change(script: RunScript, pip_commands, others, plan: PipPlan) -> None:
+def _plan_heredoc_change(
+    script: RunScript, pip_commands, others, plan: PipPlan
+) -> None:
     """Drop the lines of the pip commands from a `RUN <<EOF` script, or the whole RUN."""
     instruction = script.instruction
     if script.has_control_flow:
@@ -299,7 +340,10 @@ def _plan_heredoc_change(script: RunScript, pip_commands, others, plan: PipPlan)
     for command in reversed(pip_commands):
         line_start = text.rfind("\n", 0, command[0].start) + 1
         line_end = text.find("\n", command[-1].end) + 1 or len(text)
-        if text[line_start:line_end].strip() != text[command[0].start : command[-1].end].strip():
+        if (
+            text[line_start:line_end].strip()
+            != text[command[0].start : command[-1].end].strip()
+        ):
             raise CannotMigrate(
                 f"line {instruction.line}: pip install shares a heredoc line with other "
                 "commands; give it a line of its own"

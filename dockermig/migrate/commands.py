@@ -48,7 +48,7 @@ def run_script(instruction: Instruction, escape: str) -> RunScript | None:
     """Return the shell script of a shell-form RUN, or None for exec form and heredocs."""
     if instruction.json_arguments is not None or instruction.heredocs:
         return None
-    view = _shell_view(instruction.text, escape)
+    view = shell_view(instruction.text, escape)
     # The words start after the keyword and the flags.
     body_start = _arguments_offset(view, instruction)
     shifted = [
@@ -60,7 +60,9 @@ def run_script(instruction: Instruction, escape: str) -> RunScript | None:
     return RunScript(instruction, view, shifted)
 
 
-_SHELL_HEREDOC = re.compile(r"^<<-?\s*([\"']?)[A-Za-z_][A-Za-z0-9_]*\1(\s+(?:/bin/)?(?:ba)?sh(\s+-[a-z]+)*)?$")
+_SHELL_HEREDOC = re.compile(
+    r"^<<-?\s*([\"']?)[A-Za-z_][A-Za-z0-9_]*\1(\s+(?:/bin/)?(?:ba)?sh(\s+-[a-z]+)*)?$"
+)
 
 
 def heredoc_script(instruction: Instruction) -> RunScript | None:
@@ -70,7 +72,9 @@ def heredoc_script(instruction: Instruction) -> RunScript | None:
     or an explicit sh or bash, counts. The view keeps the heredoc body at its
     place in the instruction text and blanks the first and last line.
     """
-    if len(instruction.heredocs) != 1 or not _SHELL_HEREDOC.match(instruction.arguments):
+    if len(instruction.heredocs) != 1 or not _SHELL_HEREDOC.match(
+        instruction.arguments
+    ):
         return None
     lines = instruction.text.splitlines(keepends=True)
     if len(lines) < 3:
@@ -82,7 +86,7 @@ def heredoc_script(instruction: Instruction) -> RunScript | None:
     return RunScript(instruction, view, [word for word in words])
 
 
-def _shell_view(text: str, escape: str) -> str:
+def shell_view(text: str, escape: str) -> str:
     lines = text.splitlines(keepends=True)
     view: list[str] = []
     continued = False
@@ -116,7 +120,9 @@ def is_pip_install(command: list[Word]) -> bool:
     return pip_arguments(command) is not None
 
 
-def pip_arguments(command: list[Word], subcommands: tuple[str, ...] = ("install",)) -> list[Word] | None:
+def pip_arguments(
+    command: list[Word], subcommands: tuple[str, ...] = ("install",)
+) -> list[Word] | None:
     """Return the words after `install` of a pip install command, or None.
 
     `pip install`, `pip3 install`, `python -m pip install` and `uv pip install`
@@ -145,7 +151,9 @@ def pip_arguments(command: list[Word], subcommands: tuple[str, ...] = ("install"
 
 def _without_env_prefix(command: list[Word]) -> list[Word]:
     index = 0
-    while index < len(command) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", command[index].value):
+    while index < len(command) and re.match(
+        r"^[A-Za-z_][A-Za-z0-9_]*=", command[index].value
+    ):
         index += 1
     if index < len(command) and command[index].value == "env":
         index += 1

@@ -15,7 +15,11 @@ def copy_sources_and_destination(instruction: Instruction) -> tuple[list[str], s
     if instruction.json_arguments is not None:
         values = instruction.json_arguments
     else:
-        values = [word.value for word in split_words(instruction.arguments) if not word.is_operator]
+        values = [
+            word.value
+            for word in split_words(instruction.arguments)
+            if not word.is_operator
+        ]
     if len(values) < 2:
         return [], ""
     return values[:-1], values[-1]
@@ -43,7 +47,9 @@ def find_context_file(
             continue
         workdir = resolved_workdir(stage, instruction, global_args)
         target = posixpath.normpath(posixpath.join(workdir, destination))
-        into_folder = destination.endswith("/") or len(sources) > 1 or destination in (".", "./")
+        into_folder = (
+            destination.endswith("/") or len(sources) > 1 or destination in (".", "./")
+        )
         for source in sources:
             found = _match_source(source, target, into_folder, container_path, context)
             if found is not None:
@@ -55,19 +61,29 @@ def _match_source(
     source: str, target: str, into_folder: bool, container_path: str, context: Path
 ) -> Path | None:
     relative = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
-    candidates = sorted(glob.glob(relative, root_dir=context)) if glob.has_magic(relative) else [relative]
+    candidates = (
+        sorted(glob.glob(relative, root_dir=context))
+        if glob.has_magic(relative)
+        else [relative]
+    )
     for candidate in candidates:
         local = context / candidate
         if not _inside(local, context):
             continue
         if local.is_dir():
-            if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
+            if container_path == target or container_path.startswith(
+                target.rstrip("/") + "/"
+            ):
                 inner = local / posixpath.relpath(container_path, target)
                 if inner.is_file() and _inside(inner, context):
                     return inner
             continue
         name = posixpath.basename(candidate)
-        targets = [posixpath.join(target, name)] if into_folder else [target, posixpath.join(target, name)]
+        targets = (
+            [posixpath.join(target, name)]
+            if into_folder
+            else [target, posixpath.join(target, name)]
+        )
         if container_path in targets and local.is_file():
             return local
     return None

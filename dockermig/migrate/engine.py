@@ -7,39 +7,36 @@ nothing itself: dockermig.writer does that, so a refused or failed file
 leaves the disk as it was.
 """
 
-import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
-from dockermig.companions.lock import lock as run_uv_lock
-from dockermig.companions.lock import lock_with_pins
-from dockermig.companions.sources import detect_dependency_source, read_dependency_source
-from dockermig.companions.indexes import (
-    IndexPlan,
-    index_settings_from_build_args,
-    index_settings_from_requirements,
-    plan_indexes,
-    read_pip_conf,
-)
-from dockermig.companions.spec import DependencySource, ProjectSpec, SourceKind
 from dockermig.companions.pyproject import (
     IndexCredentialsError,
     PyprojectError,
-    plan_pyproject,
-    plan_pyproject_from_spec,
 )
-from dockermig.companions.requirements import RequirementSet, read_requirements
+from dockermig.convention import Convention, find_convention
 from dockermig.discovery import is_dockerfile_name
 from dockermig.errors import DockermigError
-from dockermig.convention import Convention, find_convention
-from dockermig.images import default_debian_release, pinned_uv_version, python_minors_for
-from dockermig.migrate.commands import _shell_view, command_name, run_script
-from dockermig.migrate.context import copy_sources_and_destination, find_context_file
+from dockermig.images import (
+    default_debian_release,
+    pinned_uv_version,
+    python_minors_for,
+)
+from dockermig.migrate.commands import shell_view, command_name, run_script
+from dockermig.migrate.companion_files import plan_companions, setuptools_note
+from dockermig.migrate.dependencies import (
+    Dependencies,
+    index_secrets,
+    index_setting_instructions,
+    plan_index_secrets,
+    read_dependencies,
+    read_index_settings,
+    read_requirement_files,
+)
 from dockermig.migrate.outcome import CannotMigrate, FileResult, Outcome
 from dockermig.migrate.workdir import resolved_workdir
-from dockermig.model import DockerfileModel, Stage, build_model, parse_arg_pairs, parse_env_pairs
+from dockermig.model import DockerfileModel, Stage, build_model
 from dockermig.rules.migrate_apt_split import builder_apt_run, plan_apt_split
 from dockermig.rules.migrate_base_image import BaseChoice, choose_base_image
 from dockermig.rules.migrate_builder_stage import builder_stage_text, venv_copy_text
@@ -55,14 +52,10 @@ from dockermig.syntax import Dockerfile, Instruction, read_dockerfile
 
 _UV_SYNC = re.compile(r"\buv\s+sync\b")
 # pip settings that uv does not read and migrate does not translate.
-_PIP_SETTINGS = re.compile(r"\bPIP_(?:CONSTRAINT|REQUIREMENT|CONFIG_FILE)\b|\bpip\s+config\b")
+_PIP_SETTINGS = re.compile(
+    r"\bPIP_(?:CONSTRAINT|REQUIREMENT|CONFIG_FILE)\b|\bpip\s+config\b"
+)
 # ARG and ENV names that carry index settings; migrate moves them into pyproject.toml.
-INDEX_VARIABLES = (
-    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX",
-    "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "UV_FIND_LINKS",
-)  # fmt: skip
-_PIP_CONF = re.compile(r"(?:^|/)pip\.(?:conf|ini)$")
-# The python image's own interpreter and scripts; the venv's are elsewhere.
 _IMAGE_PROGRAM_PATH = re.compile(r"/usr/local/bin/([A-Za-z0-9_.+-]+)")
 _UV_IMAGE = re.compile(r"^(?:ghcr\.io/astral-sh|(?:docker\.io/)?astral)/uv(?::|@|$)")
 DEFAULT_WORKDIR = "/app"
@@ -117,13 +110,20 @@ def _plan(
         return
     runs = [item for item in tree.instructions if item.name == "RUN"]
     if any(_UV_SYNC.search(run.arguments) for run in runs):
-        result.outcome, result.reason = Outcome.UNCHANGED, "already builds its venv with uv sync"
+        result.outcome, result.reason = (
+            Outcome.UNCHANGED,
+            "already builds its venv with uv sync",
+        )
         return
     if not any(mentions_pip_install(run) for run in runs):
         result.outcome = Outcome.SKIPPED
-        python_bases = [stage.base for stage in model.stages if "python" in stage.base.lower()]
+        python_bases = [
+            stage.base for stage in model.stages if "python" in stage.base.lower()
+        ]
         result.reason = (
-            "Python image without pip installs" if python_bases else "not a Python image"
+            "Python image without pip installs"
+            if python_bases
+            else "not a Python image"
         )
         return
     _check_migratable(tree, model, result.path)
@@ -177,30 +177,15 @@ def _check_program_paths(instruction: Instruction, tree: Dockerfile) -> None:
     for match in _IMAGE_PROGRAM_PATH.finditer(instruction.text):
         program = match.group(1)
         is_python = re.match(r"(python|pip)[0-9.]*$", program)
-        created = any(match.group(0) in text or f"{program} /usr/local/bin" in text for text in creators)
+        created = any(
+            match.group(0) in text or f"{program} /usr/local/bin" in text
+            for text in creators
+        )
         if is_python or not created:
             raise CannotMigrate(
                 f"line {instruction.line}: {match.group(0)} is the image's own path, which "
                 "will not see the venv; call the program by name"
             )
-
-
-@dataclass
-class _Dependencies:
-    """What the venv gets: requirements files, or a project's own metadata."""
-
-    requirement_set: RequirementSet | None = None
-    spec: ProjectSpec | None = None
-    # Install the project itself into the venv, after its dependencies.
-    install_project: bool = False
-    # Indexes from requirements files, pip.conf and ARG or ENV settings, with their secrets.
-    index_plan: IndexPlan | None = None
-
-    @property
-    def requirements(self) -> list[str]:
-        if self.spec is not None:
-            return self.spec.dependencies
-        return self.requirement_set.requirements if self.requirement_set else []
 
 
 @dataclass
@@ -219,7 +204,7 @@ class _Rewrite:
     runtime: Stage
     anchor: Instruction
     add_path: bool
-    dependencies: "_Dependencies"
+    dependencies: Dependencies
     convention: Convention
     # New text of runtime instructions by their offset; None drops the instruction.
     texts: dict[int, str | None] = field(default_factory=dict)
@@ -237,10 +222,10 @@ def _plan_single_stage(
     context = result.path.parent
     base = _choose_base(stage, convention)
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
-    dependencies = _read_dependencies(stage, pip_plan, context, model.global_args)
-    index_settings = _read_index_settings(stage, context, model.global_args)
+    dependencies = read_dependencies(stage, pip_plan, context, model.global_args)
+    index_settings = read_index_settings(stage, context, model.global_args)
     if index_settings:
-        _plan_index_secrets(dependencies, index_settings, context)
+        plan_index_secrets(dependencies, index_settings, context)
 
     current_texts = {
         run.start: pip_plan.rewritten.get(run.start, run.text)
@@ -266,7 +251,9 @@ def _plan_single_stage(
     rewrite = _Rewrite(
         base=base,
         builder_image=base.image,
-        builder_name="builder" if (stage.name or "").lower() != "builder" else "uv-builder",
+        builder_name="builder"
+        if (stage.name or "").lower() != "builder"
+        else "uv-builder",
         platform=stage.from_instruction.flag("platform"),
         workdir=workdir,
         venv=convention.venv or f"{workdir}/.venv",
@@ -281,7 +268,7 @@ def _plan_single_stage(
     )
     for run in pip_plan.removed:
         rewrite.texts[run.start] = None
-    for instruction in _index_setting_instructions(stage):
+    for instruction in index_setting_instructions(stage):
         # The index settings now live in pyproject.toml, and any credential in a build secret.
         rewrite.texts[instruction.start] = None
     for start, text in current_texts.items():
@@ -304,8 +291,10 @@ def _plan_multi_stage(
             "the first stage installs the project itself, which dockermig migrates "
             "only in single-stage builds so far"
         )
-    dependencies = _Dependencies(
-        requirement_set=_read_requirements(plan.builder, plan.pip, context, model.global_args)
+    dependencies = Dependencies(
+        requirement_set=read_requirement_files(
+            plan.builder, plan.pip, context, model.global_args
+        )
     )
     workdir = resolved_workdir(plan.builder, plan.pip.anchor, model.global_args)
     if workdir == "/":
@@ -315,7 +304,9 @@ def _plan_multi_stage(
     if plan.builder_is_full_image and "-slim-" in base.image:
         # The old builder compiled with the full image's tools, so the new one keeps them.
         builder_image = base.image.replace("-slim-", "-", 1)
-        notes.append(f"the builder uses {builder_image}, like the original builder, for its compilers")
+        notes.append(
+            f"the builder uses {builder_image}, like the original builder, for its compilers"
+        )
     rewrite = _Rewrite(
         base=base,
         builder_image=builder_image,
@@ -350,7 +341,11 @@ def _choose_base(stage: Stage, convention: Convention) -> BaseChoice:
 
 
 def _finish(
-    tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite, result: FileResult, run_lock: bool
+    tree: Dockerfile,
+    model: DockerfileModel,
+    rewrite: _Rewrite,
+    result: FileResult,
+    run_lock: bool,
 ) -> None:
     """Write the new Dockerfile text into `result`, then plan the companion files."""
     dependencies = rewrite.dependencies
@@ -364,14 +359,18 @@ def _finish(
     if dependencies.index_plan is not None:
         # These notes name the secrets the build needs, never their values.
         result.notes.extend(dependencies.index_plan.notes)
-    result.notes.extend(_setuptools_note(result.path.parent, dependencies.requirements))
-    _plan_companions(result.path.parent, dependencies, rewrite.base.minor, result, run_lock)
+    result.notes.extend(setuptools_note(result.path.parent, dependencies.requirements))
+    plan_companions(
+        result.path.parent, dependencies, rewrite.base.minor, result, run_lock
+    )
 
 
 def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
     apt_run = ""
     if rewrite.builder_packages:
-        apt_run = builder_apt_run(rewrite.builder_packages, tree.newline, rewrite.base.release)
+        apt_run = builder_apt_run(
+            rewrite.builder_packages, tree.newline, rewrite.base.release
+        )
     convention = rewrite.convention
     builder_image = rewrite.builder_image
     if convention.builder == "uv-image":
@@ -388,7 +387,9 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
         sync_flag=convention.sync,
         uv_derived=convention.builder == "uv-image",
         install_project=rewrite.dependencies.install_project,
-        secret_mounts=[secret.mount_option for secret in _secrets(rewrite.dependencies)],
+        secret_mounts=[
+            secret.mount_option for secret in index_secrets(rewrite.dependencies)
+        ],
     )
     parts = [tree.bom, *(node.text for node in model.preamble), builder, tree.newline]
     runtime = rewrite.runtime
@@ -398,7 +399,9 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
             continue
         if node is rewrite.anchor:
             parts.append(
-                venv_copy_text(rewrite.builder_name, rewrite.venv, tree.newline, rewrite.add_path)
+                venv_copy_text(
+                    rewrite.builder_name, rewrite.venv, tree.newline, rewrite.add_path
+                )
             )
         if _copies_uv_binary(node):
             # The builder has uv now, and the runtime does not need it.
@@ -441,171 +444,6 @@ def _check_tag_exists(base: BaseChoice, stage: Stage) -> None:
         )
 
 
-def _read_dependencies(
-    stage: Stage, pip_plan: PipPlan, context: Path, global_args: dict[str, str]
-) -> _Dependencies:
-    """Read what the venv needs: the requirements files, or the project's own metadata.
-
-    When pip installs the project (`pip install .`) or Poetry or Pipenv
-    install from their files, the project's metadata is read with its old
-    lock's pins; requirements files installed beside it are added to it.
-    """
-    requirement_set = _read_requirements(stage, pip_plan, context, global_args)
-    if not pip_plan.project_paths and not pip_plan.manager:
-        return _Dependencies(requirement_set=requirement_set)
-    for container_path, instruction in pip_plan.project_paths:
-        if not _copies_context_to(stage, instruction, container_path, global_args):
-            raise CannotMigrate(
-                f"line {instruction.line}: pip installs {container_path}, which is not "
-                "where the build context is copied, so dockermig cannot read that project"
-            )
-    source = detect_dependency_source(context)
-    if source is not None and source.kind in (SourceKind.REQUIREMENTS, SourceKind.PIP_TOOLS):
-        source = None
-    if source is None:
-        raise CannotMigrate(
-            f"the image installs the project, but {context} has no pyproject.toml, "
-            "setup.py, setup.cfg, Pipfile or poetry.lock to read it from"
-        )
-    spec = read_dependency_source(source)
-    if spec.problems:
-        problem = spec.problems[0]
-        raise CannotMigrate(f"{problem.file}: {problem.item}: {problem.reason}")
-    spec.dependencies.extend(
-        requirement
-        for requirement in requirement_set.requirements
-        if requirement not in spec.dependencies
-    )
-    install_project = spec.is_package and (
-        bool(pip_plan.project_paths) or pip_plan.manager_installs_project
-    )
-    if install_project and pip_plan.editable:
-        spec.notes.append(
-            "installs the project non-editable, so the runtime needs only the venv"
-        )
-    return _Dependencies(spec=spec, install_project=install_project)
-
-
-def _secrets(dependencies: "_Dependencies") -> list:
-    return dependencies.index_plan.secrets if dependencies.index_plan else []
-
-
-def _index_setting_instructions(stage: Stage) -> list[Instruction]:
-    """Return the ARG and ENV instructions that set only index variables; raise when one mixes them."""
-    found = []
-    for instruction in stage.instructions:
-        if instruction.name not in ("ARG", "ENV"):
-            continue
-        pairs = (parse_arg_pairs if instruction.name == "ARG" else parse_env_pairs)(instruction.arguments)
-        index_names = [name for name in pairs if name in INDEX_VARIABLES]
-        if not index_names:
-            continue
-        if len(index_names) != len(pairs):
-            raise CannotMigrate(
-                f"line {instruction.line}: {instruction.name} sets {', '.join(index_names)} "
-                "together with other values; give the index settings their own line"
-            )
-        found.append(instruction)
-    return found
-
-
-def _read_index_settings(stage: Stage, context: Path, global_args: dict[str, str]) -> list:
-    """Read index settings from ARG and ENV values and from a pip.conf copied from the context."""
-    settings = []
-    values: dict[str, str] = {}
-    for instruction in _index_setting_instructions(stage):
-        pairs = (parse_arg_pairs if instruction.name == "ARG" else parse_env_pairs)(instruction.arguments)
-        for name, value in pairs.items():
-            value = value or global_args.get(name, "")
-            if not value or "$" in value:
-                raise CannotMigrate(
-                    f"line {instruction.line}: {name} is given only when the image is built, "
-                    "so dockermig cannot write the index into pyproject.toml; set its URL "
-                    "(without credentials) in the Dockerfile or a requirements file"
-                )
-            values[name] = value
-    if values:
-        settings.append(index_settings_from_build_args(values))
-    for instruction in stage.instructions:
-        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
-            continue
-        sources, _ = copy_sources_and_destination(instruction)
-        for source in sources:
-            if _PIP_CONF.search(source):
-                local = context / source.lstrip("/")
-                if not local.is_file():
-                    raise CannotMigrate(f"line {instruction.line}: {source} is not in the build context")
-                settings.append(read_pip_conf(local))
-    return settings
-
-
-def _plan_index_secrets(dependencies: "_Dependencies", settings: list, context: Path) -> None:
-    """Move the index settings into the dependencies, so pyproject.toml gets them without credentials."""
-    if dependencies.spec is None:
-        requirement_set = dependencies.requirement_set
-        dependencies.spec = ProjectSpec(
-            source=DependencySource(SourceKind.REQUIREMENTS, context, tuple(requirement_set.files)),
-            dependencies=list(requirement_set.requirements),
-            constraints=list(requirement_set.constraints),
-            index_settings=[index_settings_from_requirements(requirement_set, "requirements files")],
-        )
-    spec = dependencies.spec
-    spec.index_settings.extend(settings)
-    plan = plan_indexes(spec.index_settings)
-    if plan.problems:
-        raise CannotMigrate(plan.problems[0])
-    dependencies.index_plan = plan
-
-
-def _copies_context_to(
-    stage: Stage, before: Instruction, container_path: str, global_args: dict[str, str]
-) -> bool:
-    """Return whether a COPY or ADD before `before` puts the whole build context at `container_path`."""
-    for instruction in stage.instructions:
-        if instruction is before:
-            return False
-        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
-            continue
-        sources, destination = copy_sources_and_destination(instruction)
-        workdir = resolved_workdir(stage, instruction, global_args)
-        target = posixpath.normpath(posixpath.join(workdir, destination))
-        if target == container_path and any(source.strip("/") in ("", ".") for source in sources):
-            return True
-    return False
-
-
-def _read_requirements(
-    stage: Stage, pip_plan: PipPlan, context: Path, global_args: dict[str, str]
-) -> RequirementSet:
-    combined = RequirementSet()
-    for container_path, instruction in pip_plan.requirement_files:
-        local = find_context_file(stage, instruction, container_path, context, global_args)
-        if local is None:
-            raise CannotMigrate(
-                f"line {instruction.line}: {container_path} is not copied into the image "
-                "from the build context (the Dockerfile's folder), so its requirements "
-                "cannot be read"
-            )
-        _merge(combined, read_requirements(local))
-    combined.requirements.extend(
-        package for package in pip_plan.packages if package not in combined.requirements
-    )
-    if combined.problems:
-        problem = combined.problems[0]
-        raise CannotMigrate(f"{problem.file}:{problem.line}: {problem.text!r}: {problem.reason}")
-    return combined
-
-
-def _merge(combined: RequirementSet, addition: RequirementSet) -> None:
-    """Add the requirements, constraints, indexes and problems of `addition` to `combined`."""
-    for name in ("requirements", "constraints", "extra_index_urls", "find_links", "problems", "files"):
-        target = getattr(combined, name)
-        target.extend(item for item in getattr(addition, name) if item not in target)
-    if addition.index_url:
-        combined.index_url = addition.index_url
-    combined.no_index = combined.no_index or addition.no_index
-
-
 def _programs_used(stage: Stage, pip_plan: PipPlan, escape: str) -> set[str]:
     """Return the program names that the stage's commands call, outside the removed pip RUNs."""
     programs: set[str] = set()
@@ -624,87 +462,8 @@ def _programs_used(stage: Stage, pip_plan: PipPlan, escape: str) -> set[str]:
 
 def _replace_from_image(instruction: Instruction, image: str, escape: str) -> str:
     """Return the FROM text with its image replaced, keeping flags, stage name, case and comments."""
-    view = _shell_view(instruction.text, escape)
+    view = shell_view(instruction.text, escape)
     words = [word for word in split_words(view) if not word.is_operator]
     image_word = words[1 + len(instruction.flags)]
     text = instruction.text
     return text[: image_word.start] + image + text[image_word.end :]
-
-
-def _setuptools_note(context: Path, requirements: list[str]) -> list[str]:
-    """Warn when the app may import pkg_resources, which came from the image's setuptools."""
-    if any(requirement.lower().startswith("setuptools") for requirement in requirements):
-        return []
-    for source in context.rglob("*.py"):
-        try:
-            if "pkg_resources" in source.read_text(encoding="utf-8", errors="replace"):
-                return [
-                    f"{source.name} imports pkg_resources, which the venv lacks unless "
-                    "setuptools is in the requirements"
-                ]
-        except OSError:
-            continue
-    return []
-
-
-def _plan_companions(
-    context: Path,
-    dependencies: _Dependencies,
-    python_minor: str,
-    result: FileResult,
-    run_lock: bool,
-) -> None:
-    pyproject_path = context / "pyproject.toml"
-    lock_path = context / "uv.lock"
-    ignore_path = context / ".dockerignore"
-    for companion in (pyproject_path, lock_path, ignore_path):
-        if companion.is_symlink():
-            raise CannotMigrate(f"{companion} is a symbolic link, which dockermig never writes through")
-        result.originals[companion] = companion.read_bytes() if companion.exists() else None
-
-    old_pyproject = result.originals[pyproject_path]
-    spec = dependencies.spec
-    if spec is not None:
-        pyproject_text = plan_pyproject_from_spec(
-            context, spec, python_minor, dependencies.index_plan
-        )
-    else:
-        pyproject_text = plan_pyproject(context, dependencies.requirement_set, python_minor)
-    changed = old_pyproject is None or pyproject_text.encode("utf-8") != old_pyproject
-    described = old_pyproject is not None and "[project]" in old_pyproject.decode("utf-8", "replace")
-    if spec is None and changed and described:
-        raise CannotMigrate(
-            f"{pyproject_path} already describes a project whose dependencies differ from "
-            "the image's requirements; merge them by hand, or move the Dockerfile's "
-            "requirements into that project"
-        )
-    if changed:
-        result.writes[pyproject_path] = pyproject_text
-    existing_lock = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
-    if existing_lock is None or changed:
-        lock_text = None
-        if run_lock and spec is not None:
-            lock_text = lock_with_pins(context, pyproject_text, spec.pins, existing_lock)
-        elif run_lock:
-            lock_text = run_uv_lock(context, pyproject_text, existing_lock)
-        if lock_text is None or lock_text != existing_lock:
-            result.writes[lock_path] = lock_text
-
-    ignore_text = _dockerignore_text(context, result.originals[ignore_path])
-    if ignore_text is not None:
-        result.writes[ignore_path] = ignore_text
-    # The Dockerfile is written last, so an interrupted run leaves it as it was.
-    result.writes[result.path] = result.writes.pop(result.path)
-
-
-def _dockerignore_text(context: Path, original: bytes | None) -> str | None:
-    """Return .dockerignore text that excludes .venv and keeps pyproject.toml and uv.lock in the context."""
-    text = plan_dockerignore(context)
-    current = text if text is not None else (original or b"").decode("utf-8", "replace")
-    newline = "\r\n" if "\r\n" in current else "\n"
-    for name in ("pyproject.toml", "uv.lock"):
-        if is_excluded(current, name):
-            separator = "" if current == "" or current.endswith("\n") else newline
-            current = f"{current}{separator}!{name}{newline}"
-            text = current
-    return text

@@ -10,7 +10,9 @@ from dockermig.syntax import Instruction
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def resolved_workdir(stage: Stage, before: Instruction, global_args: dict[str, str]) -> str:
+def resolved_workdir(
+    stage: Stage, before: Instruction, global_args: dict[str, str]
+) -> str:
     """Return the absolute working folder when `before` runs (`/` when none is set).
 
     WORKDIR may use ARG and ENV values set earlier in the Dockerfile. A value
@@ -24,7 +26,9 @@ def resolved_workdir(stage: Stage, before: Instruction, global_args: dict[str, s
             break
         if instruction.name == "ARG":
             for name, default in parse_arg_pairs(instruction.arguments).items():
-                variables[name] = substitute(default, variables) or global_args.get(name, "")
+                variables[name] = substitute(default, variables) or global_args.get(
+                    name, ""
+                )
         elif instruction.name == "ENV":
             for name, value in parse_env_pairs(instruction.arguments).items():
                 variables[name] = substitute(value, variables)

@@ -1,0 +1,256 @@
+"""What the venv of a migrated image gets: requirements files, a project's metadata, indexes.
+
+Requirements files are found where the Dockerfile copies them from the build
+context. When pip installs the project itself, or Poetry or Pipenv install
+from their files, the project's own metadata is read instead. Index settings
+from requirements files, a copied pip.conf and ARG or ENV values become uv
+indexes, and their credentials become build secrets.
+"""
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockermig.companions.indexes import (
+    IndexPlan,
+    IndexSecret,
+    index_settings_from_build_args,
+    index_settings_from_requirements,
+    plan_indexes,
+    read_pip_conf,
+)
+from dockermig.companions.requirements import RequirementSet, read_requirements
+from dockermig.companions.sources import (
+    detect_dependency_source,
+    read_dependency_source,
+)
+from dockermig.companions.spec import DependencySource, ProjectSpec, SourceKind
+from dockermig.migrate.context import copy_sources_and_destination, find_context_file
+from dockermig.migrate.outcome import CannotMigrate
+from dockermig.migrate.workdir import resolved_workdir
+from dockermig.model import Stage, parse_arg_pairs, parse_env_pairs
+from dockermig.rules.migrate_pip_installs import PipPlan
+from dockermig.syntax import Instruction
+
+# ARG and ENV names that carry index settings; migrate moves them into pyproject.toml.
+INDEX_VARIABLES = (
+    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX",
+    "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "UV_FIND_LINKS",
+)  # fmt: skip
+
+
+_PIP_CONF = re.compile(r"(?:^|/)pip\.(?:conf|ini)$")
+
+
+@dataclass
+class Dependencies:
+    """What the venv gets: requirements files, or a project's own metadata."""
+
+    requirement_set: RequirementSet | None = None
+    spec: ProjectSpec | None = None
+    # Install the project itself into the venv, after its dependencies.
+    install_project: bool = False
+    # Indexes from requirements files, pip.conf and ARG or ENV settings, with their secrets.
+    index_plan: IndexPlan | None = None
+
+    @property
+    def requirements(self) -> list[str]:
+        if self.spec is not None:
+            return self.spec.dependencies
+        return self.requirement_set.requirements if self.requirement_set else []
+
+
+def read_dependencies(
+    stage: Stage, pip_plan: PipPlan, context: Path, global_args: dict[str, str]
+) -> Dependencies:
+    """Read what the venv needs: the requirements files, or the project's own metadata.
+
+    When pip installs the project (`pip install .`) or Poetry or Pipenv
+    install from their files, the project's metadata is read with its old
+    lock's pins; requirements files installed beside it are added to it.
+    """
+    requirement_set = read_requirement_files(stage, pip_plan, context, global_args)
+    if not pip_plan.project_paths and not pip_plan.manager:
+        return Dependencies(requirement_set=requirement_set)
+    for container_path, instruction in pip_plan.project_paths:
+        if not _copies_context_to(stage, instruction, container_path, global_args):
+            raise CannotMigrate(
+                f"line {instruction.line}: pip installs {container_path}, which is not "
+                "where the build context is copied, so dockermig cannot read that project"
+            )
+    source = detect_dependency_source(context)
+    if source is not None and source.kind in (
+        SourceKind.REQUIREMENTS,
+        SourceKind.PIP_TOOLS,
+    ):
+        source = None
+    if source is None:
+        raise CannotMigrate(
+            f"the image installs the project, but {context} has no pyproject.toml, "
+            "setup.py, setup.cfg, Pipfile or poetry.lock to read it from"
+        )
+    spec = read_dependency_source(source)
+    if spec.problems:
+        problem = spec.problems[0]
+        raise CannotMigrate(f"{problem.file}: {problem.item}: {problem.reason}")
+    spec.dependencies.extend(
+        requirement
+        for requirement in requirement_set.requirements
+        if requirement not in spec.dependencies
+    )
+    install_project = spec.is_package and (
+        bool(pip_plan.project_paths) or pip_plan.manager_installs_project
+    )
+    if install_project and pip_plan.editable:
+        spec.notes.append(
+            "installs the project non-editable, so the runtime needs only the venv"
+        )
+    return Dependencies(spec=spec, install_project=install_project)
+
+
+def index_secrets(dependencies: "Dependencies") -> list[IndexSecret]:
+    return dependencies.index_plan.secrets if dependencies.index_plan else []
+
+
+def index_setting_instructions(stage: Stage) -> list[Instruction]:
+    """Return the ARG and ENV instructions that set only index variables; raise when one mixes them."""
+    found = []
+    for instruction in stage.instructions:
+        if instruction.name not in ("ARG", "ENV"):
+            continue
+        pairs = (parse_arg_pairs if instruction.name == "ARG" else parse_env_pairs)(
+            instruction.arguments
+        )
+        index_names = [name for name in pairs if name in INDEX_VARIABLES]
+        if not index_names:
+            continue
+        if len(index_names) != len(pairs):
+            raise CannotMigrate(
+                f"line {instruction.line}: {instruction.name} sets {', '.join(index_names)} "
+                "together with other values; give the index settings their own line"
+            )
+        found.append(instruction)
+    return found
+
+
+def read_index_settings(
+    stage: Stage, context: Path, global_args: dict[str, str]
+) -> list:
+    """Read index settings from ARG and ENV values and from a pip.conf copied from the context."""
+    settings = []
+    values: dict[str, str] = {}
+    for instruction in index_setting_instructions(stage):
+        pairs = (parse_arg_pairs if instruction.name == "ARG" else parse_env_pairs)(
+            instruction.arguments
+        )
+        for name, value in pairs.items():
+            value = value or global_args.get(name, "")
+            if not value or "$" in value:
+                raise CannotMigrate(
+                    f"line {instruction.line}: {name} is given only when the image is built, "
+                    "so dockermig cannot write the index into pyproject.toml; set its URL "
+                    "(without credentials) in the Dockerfile or a requirements file"
+                )
+            values[name] = value
+    if values:
+        settings.append(index_settings_from_build_args(values))
+    for instruction in stage.instructions:
+        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
+            continue
+        sources, _ = copy_sources_and_destination(instruction)
+        for source in sources:
+            if _PIP_CONF.search(source):
+                local = context / source.lstrip("/")
+                if not local.is_file():
+                    raise CannotMigrate(
+                        f"line {instruction.line}: {source} is not in the build context"
+                    )
+                settings.append(read_pip_conf(local))
+    return settings
+
+
+def plan_index_secrets(
+    dependencies: "Dependencies", settings: list, context: Path
+) -> None:
+    """Move the index settings into the dependencies, so pyproject.toml gets them without credentials."""
+    if dependencies.spec is None:
+        requirement_set = dependencies.requirement_set
+        dependencies.spec = ProjectSpec(
+            source=DependencySource(
+                SourceKind.REQUIREMENTS, context, tuple(requirement_set.files)
+            ),
+            dependencies=list(requirement_set.requirements),
+            constraints=list(requirement_set.constraints),
+            index_settings=[
+                index_settings_from_requirements(requirement_set, "requirements files")
+            ],
+        )
+    spec = dependencies.spec
+    spec.index_settings.extend(settings)
+    plan = plan_indexes(spec.index_settings)
+    if plan.problems:
+        raise CannotMigrate(plan.problems[0])
+    dependencies.index_plan = plan
+
+
+def _copies_context_to(
+    stage: Stage, before: Instruction, container_path: str, global_args: dict[str, str]
+) -> bool:
+    """Return whether a COPY or ADD before `before` puts the whole build context at `container_path`."""
+    for instruction in stage.instructions:
+        if instruction is before:
+            return False
+        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
+            continue
+        sources, destination = copy_sources_and_destination(instruction)
+        workdir = resolved_workdir(stage, instruction, global_args)
+        target = posixpath.normpath(posixpath.join(workdir, destination))
+        if target == container_path and any(
+            source.strip("/") in ("", ".") for source in sources
+        ):
+            return True
+    return False
+
+
+def read_requirement_files(
+    stage: Stage, pip_plan: PipPlan, context: Path, global_args: dict[str, str]
+) -> RequirementSet:
+    combined = RequirementSet()
+    for container_path, instruction in pip_plan.requirement_files:
+        local = find_context_file(
+            stage, instruction, container_path, context, global_args
+        )
+        if local is None:
+            raise CannotMigrate(
+                f"line {instruction.line}: {container_path} is not copied into the image "
+                "from the build context (the Dockerfile's folder), so its requirements "
+                "cannot be read"
+            )
+        _merge(combined, read_requirements(local))
+    combined.requirements.extend(
+        package for package in pip_plan.packages if package not in combined.requirements
+    )
+    if combined.problems:
+        problem = combined.problems[0]
+        raise CannotMigrate(
+            f"{problem.file}:{problem.line}: {problem.text!r}: {problem.reason}"
+        )
+    return combined
+
+
+def _merge(combined: RequirementSet, addition: RequirementSet) -> None:
+    """Add the requirements, constraints, indexes and problems of `addition` to `combined`."""
+    for name in (
+        "requirements",
+        "constraints",
+        "extra_index_urls",
+        "find_links",
+        "problems",
+        "files",
+    ):
+        target = getattr(combined, name)
+        target.extend(item for item in getattr(addition, name) if item not in target)
+    if addition.index_url:
+        combined.index_url = addition.index_url
+    combined.no_index = combined.no_index or addition.no_index
