@@ -1,0 +1,4 @@
+# foo=bar
+# escape=`
+FROM alpine
+RUN echo a `

@@ -1,0 +1,6 @@
+FROM alpine
+RUN <<EOF \
+    # comment in the continuation
+    bash -e
+echo body
+EOF

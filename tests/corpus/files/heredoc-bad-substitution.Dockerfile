@@ -1,0 +1,6 @@
+FROM alpine
+RUN <<EOF echo ${
+EOF
+RUN <<EOF echo ${A:-x}
+body
+EOF

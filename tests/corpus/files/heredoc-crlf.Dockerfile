@@ -1,0 +1,8 @@
+FROM alpine
+RUN <<EOF
+echo crlf
+
+EOF
+RUN <<-EOF
+	echo chomp
+	EOF

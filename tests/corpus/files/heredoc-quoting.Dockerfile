@@ -1,0 +1,11 @@
+FROM alpine
+RUN <<'SINGLE' <<"DOUBLE" <<P"ART"LY cat
+$HOME
+SINGLE
+$HOME
+DOUBLE
+$HOME
+PARTLY
+RUN <<E\OF
+body
+EOF

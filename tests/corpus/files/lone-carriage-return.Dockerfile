@@ -1,0 +1,4 @@
+FROM alpineRUN echo hidden
+RUN echo a
+RUN echo b \
+  c

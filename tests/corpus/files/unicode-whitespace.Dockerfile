@@ -1,0 +1,7 @@
+FROM alpine
+ 　
+RUN echo a \
+  
+  b
+RUN indented-by-next-line
+RUN file-separator

@@ -1,0 +1,4 @@
+FROM alpine
+FOO bar
+NOTANINSTRUCTION
+"app"]
