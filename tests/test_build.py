@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,8 @@ from dockermig.build import (
     plan_jobs,
     run_builds,
 )
-from dockermig.build.backends import Builder
-from dockermig.build.runner import build_one, last_lines
+from dockermig.build.backends import BuildahBuilder, Builder, DockerBuilder
+from dockermig.build.runner import MEMORY_PER_BUILD_BYTES, build_one, last_lines
 
 BASE = "FROM python:3.11-slim-bookworm\n"
 
@@ -76,9 +77,18 @@ def test_plan_jobs_same_folder_names_differ(tmp_path):
 def test_default_jobs_bounds():
     cores = len(os.sched_getaffinity(0))
 
-    assert default_jobs(1) == 1
-    assert default_jobs(1000) == cores
-    assert default_jobs(0) == 1
+    plenty = MEMORY_PER_BUILD_BYTES * (cores + 1)
+    assert default_jobs(1, memory=plenty) == 1
+    assert default_jobs(1000, memory=plenty) == cores
+    assert default_jobs(0, memory=plenty) == 1
+
+
+def test_default_jobs_memory_bound():
+    assert default_jobs(1000, memory=MEMORY_PER_BUILD_BYTES * 1 + 1) == 1
+    assert default_jobs(1000, memory=0) == 1
+    many_cores = len(os.sched_getaffinity(0)) >= 2
+    if many_cores:
+        assert default_jobs(1000, memory=MEMORY_PER_BUILD_BYTES * 2) == 2
 
 
 def test_last_lines_keeps_tail():
@@ -123,6 +133,44 @@ def test_detect_builder_none_found(tmp_path, monkeypatch):
 
     with pytest.raises(BuilderNotFoundError, match="no image builder found"):
         detect_builder()
+
+
+def test_buildah_argv_keeps_layers(tmp_path):
+    argv = BuildahBuilder("/usr/bin/buildah").build_argv(
+        tmp_path / "Dockerfile", tmp_path, "localhost/x:latest"
+    )
+
+    assert "--layers" in argv
+    assert argv[-1] == str(tmp_path)
+
+
+def test_buildah_cache_folder_sets_tmpdir(tmp_path):
+    builder = BuildahBuilder("/usr/bin/buildah")
+
+    builder.use_cache_folder(tmp_path / "cache")
+
+    assert builder.environment["TMPDIR"] == str((tmp_path / "cache").resolve())
+    assert builder.cache_folder() == (tmp_path / "cache").resolve() / "buildah-cache"
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_docker_cache_folder_rejected(tmp_path):
+    with pytest.raises(BuilderNotFoundError, match="--cache-dir is not supported"):
+        DockerBuilder("/usr/bin/docker").use_cache_folder(tmp_path)
+
+
+def test_cli_cache_dir_with_docker(tmp_path):
+    _fake_executables(tmp_path / "bin", ["docker"])
+    write_dockerfile(tmp_path / "svc", BASE)
+    env = {**os.environ, "PATH": str(tmp_path / "bin")}
+
+    completed = run_cli(
+        "build", "--builder", "docker", "--cache-dir", str(tmp_path / "c"), str(tmp_path),
+        env=env,
+    )
+
+    assert completed.returncode == 2
+    assert "--cache-dir is not supported with docker" in completed.stderr
 
 
 def test_get_builder_missing(tmp_path, monkeypatch):
@@ -453,3 +501,102 @@ def test_build_uv_pattern_with_mounts(tmp_path, buildah_images):
     assert completed.returncode == 0, completed.stderr
     [row] = rows
     assert row["ok"] is True, row["error"]
+
+
+@pytest.mark.build
+def test_build_shares_cache_mount(tmp_path, buildah_images):
+    """Two separate builds with one --cache-dir see the same cache mount, as
+    uv's cache is shared between the services of a monorepo."""
+    cache_dir = tmp_path / "cache"
+    mount = "RUN --mount=type=cache,target=/root/.cache/uv "
+    write_dockerfile(tmp_path / "first", BASE + mount + "touch /root/.cache/uv/first\n")
+    write_dockerfile(
+        tmp_path / "second", BASE + mount + "test -f /root/.cache/uv/first\n"
+    )
+    prefix = ["--tag-prefix", TEST_TAG_PREFIX, "--cache-dir", str(cache_dir)]
+
+    first = run_cli("build", *prefix, str(tmp_path / "first"))
+    second = run_cli("build", *prefix, str(tmp_path / "second"))
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert second.returncode == 0, second.stdout + second.stderr
+    marker = cache_dir / "buildah-cache" / "root" / ".cache" / "uv" / "first"
+    assert marker.is_file()
+    assert f"cache mounts shared by all builds, such as uv's: {cache_dir.resolve()}" in (
+        second.stdout.replace("\n", "")
+    )
+
+
+def test_cli_short_help_matches_commands():
+    """`dockermig --help` lists SHORT_HELP without importing the subcommands,
+    so each entry must stay equal to the command's own first help sentence."""
+    import click
+
+    from dockermig.cli import SHORT_HELP, SUBCOMMANDS, cli
+
+    context = click.Context(cli)
+    assert set(SHORT_HELP) == set(SUBCOMMANDS)
+    for name in SUBCOMMANDS:
+        command = cli.get_command(context, name)
+        assert SHORT_HELP[name] == command.get_short_help_str(limit=300), name
+
+
+def test_cli_help_imports_no_subcommand():
+    code = (
+        "import sys\n"
+        "from dockermig.cli import main\n"
+        "sys.argv = ['dockermig', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('dockermig.commands.'))\n"
+        "print('LOADED', loaded)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+
+    assert "LOADED []" in completed.stdout, completed.stdout + completed.stderr
+
+
+# ------------------------------------------------ check over many files at once
+
+
+def _many_dockerfiles(root: Path, count: int) -> list[Path]:
+    paths = []
+    for number in range(count):
+        text = (
+            f"FROM python:3.{9 + number % 4}-slim\n"
+            "RUN apt-get update && apt-get install -y gcc\n"
+            "COPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n"
+        )
+        paths.append(write_dockerfile(root / f"svc{number:03d}", text))
+    return paths
+
+
+def test_check_parallel_equals_serial(tmp_path):
+    from dockermig.check.runner import CheckOptions, check_paths
+
+    paths = _many_dockerfiles(tmp_path, 40)
+
+    serial = check_paths(paths, CheckOptions(), jobs=1)
+    parallel = check_paths(paths, CheckOptions(), jobs=2)
+
+    assert serial.findings
+    assert parallel.findings == serial.findings
+    assert parallel.errors == serial.errors
+    assert parallel.files == serial.files == 40
+    assert parallel.fail_levels == serial.fail_levels
+
+
+def test_check_parallel_unreadable_file(tmp_path):
+    from dockermig.check.runner import CheckOptions, check_paths
+    from dockermig.errors import DockermigError
+
+    paths = _many_dockerfiles(tmp_path, 40)
+    missing = tmp_path / "gone" / "Dockerfile"
+
+    with pytest.raises(DockermigError, match="gone/Dockerfile: cannot read"):
+        check_paths([*paths, missing], CheckOptions(), jobs=2)

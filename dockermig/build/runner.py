@@ -17,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TAG_PREFIX = "localhost/dockermig/"
 ERROR_LINES = 15
+# Memory to keep free for each build running at once. NOTE: an estimate, not
+# a measurement: it leaves room for a compiler building C extensions (gcc for
+# psycopg2) and for the builder's own copy of the layers.
+MEMORY_PER_BUILD_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,35 @@ class BuildResult:
         }
 
 
-def default_jobs(count: int) -> int:
-    """Return how many builds to run at once for count Dockerfiles: at most one per core."""
+def available_memory() -> int | None:
+    """Return MemAvailable from /proc/meminfo in bytes, or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def default_jobs(count: int, memory: int | None = None) -> int:
+    """Return how many builds to run at once for count Dockerfiles.
+
+    At most one per core, one per MEMORY_PER_BUILD_BYTES of available memory
+    (memory, or /proc/meminfo when None; no memory bound where neither is
+    known), one per Dockerfile, and at least one.
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count() or 1
-    return max(1, min(cores, count))
+    jobs = min(cores, count)
+    if memory is None:
+        memory = available_memory()
+    if memory is not None:
+        jobs = min(jobs, memory // MEMORY_PER_BUILD_BYTES)
+    return max(1, jobs)
 
 
 def _tag_name(dockerfile: Path) -> str:
@@ -181,14 +207,17 @@ def run_builds(
     smoke: str | None = None,
     timeout: float | None = None,
     on_done: Callable[[BuildResult], None] | None = None,
+    on_start: Callable[[BuildJob], None] | None = None,
 ) -> list[BuildResult]:
     """Build every job with at most max_workers builds at once.
 
-    Returns the results in the order of jobs. on_done, if given, is called
-    from the worker thread as each job finishes.
+    Returns the results in the order of jobs. on_start and on_done, if given,
+    are called from the worker thread as each job starts and finishes.
     """
 
     def work(job: BuildJob) -> BuildResult:
+        if on_start is not None:
+            on_start(job)
         result = build_one(builder, job, smoke=smoke, timeout=timeout)
         if on_done is not None:
             on_done(result)

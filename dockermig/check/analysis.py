@@ -39,8 +39,9 @@ class Command:
     argv: list[str]
     env: dict[str, str]
 
-    @property
+    @cached_property
     def program(self) -> str:
+        # Cached because the rules read it for every command of every stage.
         return posixpath.basename(self.argv[0]) if self.argv else ""
 
 
@@ -212,6 +213,11 @@ class Analysis:
     def __init__(self, model: DockerfileModel, today: date) -> None:
         self.model = model
         self.today = today
+        # Commands of each RUN, keyed by id(instruction). Splitting shell text
+        # is most of a check's time and many rules ask for the same stage, so
+        # each RUN is split once. The model keeps the instructions alive, so
+        # their ids stay unique while this object exists.
+        self._commands: dict[int, list[Command]] = {}
 
     # --- stages and their images ---
 
@@ -328,7 +334,16 @@ class Analysis:
             commands += self.stage_commands(parent)
         for instruction in stage.instructions:
             if instruction.name == "RUN":
-                commands += commands_of(instruction)
+                commands += self.run_commands(instruction)
+        return commands
+
+    def run_commands(self, instruction: Instruction) -> list[Command]:
+        """Return commands_of(instruction), split once per instruction and kept."""
+        key = id(instruction)
+        commands = self._commands.get(key)
+        if commands is None:
+            commands = commands_of(instruction)
+            self._commands[key] = commands
         return commands
 
     def uv_calls(self, stage: Stage) -> list[UvCall]:

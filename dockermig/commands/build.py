@@ -2,13 +2,18 @@
 
 import json
 import re
+import shutil
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import click
 
 from dockermig.build import (
     BUILDER_NAMES,
+    BuildJob,
     BuildResult,
     default_jobs,
     detect_builder,
@@ -47,7 +52,10 @@ def _outcome(result: BuildResult) -> str:
     return "smoke failed" if result.stage == "smoke" else "build failed"
 
 
-def _print_table(results: list[BuildResult], builder_name: str) -> None:
+def _print_table(
+    results: list[BuildResult], builder_name: str, wall_seconds: float, workers: int,
+    cache_folder: Path | None,
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -74,12 +82,106 @@ def _print_table(results: list[BuildResult], builder_name: str) -> None:
         if result.error:
             console.print(f"\n[bold red]{result.path}[/bold red] ({_outcome(result)}):")
             console.print(result.error, markup=False)
+    console.print("\n" + _summary(results, wall_seconds, workers, cache_folder), markup=False)
+
+
+def _summary(
+    results: list[BuildResult], wall_seconds: float, workers: int, cache_folder: Path | None
+) -> str:
     failed = sum(1 for result in results if not result.ok)
-    console.print(f"\n{len(results) - failed} ok, {failed} failed", markup=False)
+    build_seconds = sum(result.seconds for result in results)
+    sizes = [result.size_bytes for result in results if result.size_bytes is not None]
+    lines = [
+        f"{len(results) - failed} ok, {failed} failed in {wall_seconds:.1f} s "
+        f"({build_seconds:.1f} s of builds, {workers} at a time)"
+    ]
+    if sizes:
+        # Layers that images share, such as the base image, count once per image.
+        lines.append(f"image sizes added up: {sum(sizes):,} bytes")
+    if cache_folder is not None:
+        size = _folder_size(cache_folder)
+        size_text = "empty" if size is None else f"{size:,} bytes"
+        lines.append(
+            f"cache mounts shared by all builds, such as uv's: {cache_folder} ({size_text})"
+        )
+    return "\n".join(lines)
 
 
-def _report_progress(result: BuildResult) -> None:
-    click.echo(f"{_outcome(result)}: {result.path} ({result.seconds:.1f} s)", err=True)
+def _folder_size(folder: Path) -> int | None:
+    """Return the disk use of folder in bytes with `du`, or None when it is missing or du fails."""
+    if not folder.is_dir() or shutil.which("du") is None:
+        return None
+    result = subprocess.run(
+        ["du", "-sb", str(folder)], capture_output=True, text=True, check=False
+    )
+    try:
+        return int(result.stdout.split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+class Progress:
+    """Progress display of the running builds and the count of finished ones.
+
+    On a terminal it draws a rich progress bar on stderr. Elsewhere (CI logs)
+    it prints one line as each build starts and ends.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.running: list[str] = []
+        self.lock = threading.Lock()
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn
+            from rich.progress import Progress as RichProgress
+            from rich.progress import TextColumn, TimeElapsedColumn
+
+            self.bar = RichProgress(
+                SpinnerColumn(),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.task = self.bar.add_task("", total=total)
+
+    def __enter__(self) -> "Progress":
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def started(self, job: BuildJob) -> None:
+        with self.lock:
+            self.running.append(str(job.dockerfile))
+            if self.bar is None:
+                click.echo(f"started: {job.dockerfile}", err=True)
+            else:
+                self._redraw()
+
+    def finished(self, result: BuildResult) -> None:
+        with self.lock:
+            self.done += 1
+            if result.path in self.running:
+                self.running.remove(result.path)
+            line = f"{_outcome(result)}: {result.path} ({result.seconds:.1f} s)"
+            if self.bar is None:
+                click.echo(f"[{self.done}/{self.total}] {line}", err=True)
+            else:
+                self.bar.console.print(line, markup=False, highlight=False)
+                self._redraw()
+
+    def _redraw(self) -> None:
+        description = "building " + ", ".join(self.running) if self.running else ""
+        self.bar.update(self.task, completed=self.done, description=description)
 
 
 @click.command()
@@ -132,6 +234,33 @@ def _report_progress(result: BuildResult) -> None:
     help="Seconds each build, and each smoke command, may run before it is stopped "
     "and counted as failed. Default: no limit.",
 )
+@click.option(
+    "--bake",
+    "bake_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write a BuildKit bake file (docker-bake.json) with one target per "
+    "Dockerfile and the groups 'all' and 'default', and build nothing. "
+    "'-' writes it to standard output. Run `docker buildx bake -f FILE` in "
+    "the folder that holds FILE: its context paths are relative to that folder.",
+)
+@click.option(
+    "--bake-cache",
+    type=click.Choice(["registry", "gha", "local", "none"]),
+    default="registry",
+    show_default=True,
+    help="Layer cache that each bake target imports and exports: a :buildcache "
+    "tag in the image's repository, the GitHub Actions cache, a folder per "
+    "target under .buildx-cache, or none.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for buildah's RUN --mount=type=cache folders, such as the uv "
+    "cache, shared by all builds (buildah only; sets TMPDIR for buildah). "
+    "Default: buildah's own, $TMPDIR/buildah-cache, also shared by all builds.",
+)
 def build(
     paths: tuple[Path, ...],
     jobs: int | None,
@@ -140,11 +269,15 @@ def build(
     output_format: str,
     tag_prefix: str,
     timeout: float | None,
+    bake_path: Path | None,
+    bake_cache: str,
+    cache_dir: Path | None,
 ) -> None:
     """Build each Dockerfile under PATHS (default: the current folder).
 
     Each Dockerfile is built with its own folder as the build context. Exits
-    with status 1 if any build or smoke command fails.
+    with status 1 if any build or smoke command fails. With --bake, writes a
+    bake file for `docker buildx bake` in place of building.
     """
     search_paths = list(paths) or [Path(".")]
     dockerfiles = find_dockerfiles(search_paths)
@@ -154,30 +287,60 @@ def build(
             f"no Dockerfiles found under {searched}; pass a folder or file that has one"
         )
 
-    builder = detect_builder() if builder_name == "auto" else get_builder(builder_name)
     planned = plan_jobs(dockerfiles, tag_prefix=tag_prefix)
+    if bake_path is not None:
+        _write_bake(planned, bake_path, bake_cache)
+        return
+
+    builder = detect_builder() if builder_name == "auto" else get_builder(builder_name)
+    if cache_dir is not None:
+        builder.use_cache_folder(cache_dir)
     workers = jobs if jobs is not None else default_jobs(len(planned))
 
-    on_done = None
+    started = time.monotonic()
     if output_format == "table":
         click.echo(
             f"building {len(planned)} Dockerfile(s) with {builder.name}, {workers} at a time",
             err=True,
         )
-        on_done = _report_progress
-    results = run_builds(
-        builder,
-        planned,
-        max_workers=workers,
-        smoke=smoke,
-        timeout=timeout,
-        on_done=on_done,
-    )
+        with Progress(len(planned)) as progress:
+            results = run_builds(
+                builder,
+                planned,
+                max_workers=workers,
+                smoke=smoke,
+                timeout=timeout,
+                on_done=progress.finished,
+                on_start=progress.started,
+            )
+    else:
+        results = run_builds(
+            builder, planned, max_workers=workers, smoke=smoke, timeout=timeout
+        )
+    wall_seconds = time.monotonic() - started
 
     if output_format == "json":
         json.dump([result.to_json() for result in results], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        _print_table(results, builder.name)
+        _print_table(
+            results, builder.name, wall_seconds, workers, builder.cache_folder()
+        )
     if not all(result.ok for result in results):
         sys.exit(1)
+
+
+def _write_bake(planned: list[BuildJob], bake_path: Path, cache: str) -> None:
+    from dockermig.build.bake import bake_definition, render, write_bake_file
+
+    if str(bake_path) == "-":
+        sys.stdout.write(render(bake_definition(planned, Path.cwd(), cache)))
+        return
+    definition = bake_definition(planned, bake_path.parent, cache)
+    write_bake_file(bake_path, definition)
+    targets = len(definition["target"])
+    click.echo(
+        f"wrote {bake_path} with {targets} target(s); build them with "
+        f"`docker buildx bake -f {bake_path.name}` in {bake_path.parent}",
+        err=True,
+    )

@@ -71,12 +71,21 @@ def _split_selectors(
     default=None,
     help="Report format (default: full on a terminal, concise otherwise).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of processes that check files. Default: one per CPU core when "
+    "there are 32 files or more, else 1.",
+)
 def check(
     paths: tuple[Path, ...],
     select: list[str] | None,
     ignore: list[str] | None,
     fail_level: str | None,
     output_format: str | None,
+    jobs: int | None,
 ) -> None:
     """Check Dockerfiles for drift from the uv multi-stage pattern and for Dockerfile mistakes.
 
@@ -88,7 +97,7 @@ def check(
     if not files:
         click.echo("dockermig check: no Dockerfiles found", err=True)
     options = CheckOptions(select=select, ignore=ignore or [])
-    result = check_paths(files, options)
+    result = check_paths(files, options, jobs=jobs)
     output_format = output_format or ("full" if sys.stdout.isatty() else "concise")
     _print_report(result, output_format, select, ignore or [])
     for error in result.errors:

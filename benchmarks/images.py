@@ -1,0 +1,252 @@
+"""Measure image size and build times of the example services, before and after migration.
+
+For each Python service of examples/monorepo whose base image exists in
+buildah's local storage, this builds the original pip Dockerfile and the
+one `dockermig migrate` writes, each in its own copy of the service folder:
+
+- cold: a new buildah storage that holds only the base images, and an
+  empty uv cache mount, so every step runs;
+- source change: one line appended to the service's main source file,
+  then a build that may reuse cached layers;
+- dependency change: one pinned package added (to requirements.txt for
+  the original, with `uv add` for the migrated copy), then a build that may
+  reuse cached layers.
+
+Each variant builds in its own storage (`buildah --root`), filled from an
+OCI archive of the local base images, so no other build on the machine adds
+or removes its cached layers. (With `--no-cache` in place of a new storage,
+buildah 1.28 re-ran the builder stage of a multi-stage file on the next
+build after it.) buildah keeps `--mount=type=cache` folders under
+$TMPDIR/buildah-cache, so each variant also gets its own TMPDIR: the uv
+cache starts empty. Writes one JSON object to --out.
+
+Usage: python benchmarks/images.py --out FILE [--work DIR]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVICES_ROOT = REPO_ROOT / "examples" / "monorepo" / "services"
+TAG_PREFIX = "localhost/dockermig-bench/"
+# A small pure-Python package with no dependencies of its own, pinned so the
+# dependency-change build does the same work on every run.
+ADDED_REQUIREMENT = "six==1.16.0"
+
+# Each service, the file its source-change step edits, and the base image its
+# original Dockerfile names.
+SERVICES = {
+    "accounts": ("app.py", "python:3.11-slim"),
+    "orders": ("orders/__main__.py", "python:3.11-slim-bookworm"),
+    "notifier": ("notifier.py", "python:3.11-slim"),
+    "reports": ("reports.py", "python:3.12-slim-bookworm"),
+}
+STAND_IN = "docker.io/library/python:3.11-slim-bookworm"
+SLIM_ALIAS = "docker.io/library/python:3.11-slim"
+UV_IMAGE = "ghcr.io/astral-sh/uv:" + tomllib.loads(
+    (REPO_ROOT / "rules" / "images.toml").read_text()
+)["uv"]["version"]
+
+
+class Storage:
+    """A buildah storage of its own: `buildah --root ROOT --runroot RUNROOT ...`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.options = ["--root", str(folder / "root"), "--runroot", str(folder / "run")]
+        self.env = {**os.environ, "TMPDIR": str(folder / "tmp")}
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def run(self, *arguments: str, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run(["buildah", *self.options, *arguments], env=self.env, **kwargs)
+
+    def remove(self) -> None:
+        self.run("rmi", "--all", "--force", capture_output=True, check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def image_exists(reference: str) -> bool:
+    result = subprocess.run(
+        ["buildah", "inspect", "--type", "image", reference],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def image_size(storage: Storage, tag: str) -> int:
+    """Return the sum of the image's uncompressed layer sizes in bytes."""
+    output = storage.run(
+        "inspect", "--type", "image", "--format", "{{.Manifest}}", tag,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sum(int(layer["size"]) for layer in json.loads(output)["layers"])
+
+
+def build(storage: Storage, folder: Path, tag: str, log: Path) -> float:
+    """Build folder/Dockerfile with layer caching and return the wall time in seconds."""
+    argv = [
+        "buildah",
+        *storage.options,
+        "build",
+        "--isolation",
+        "chroot",
+        "--pull=never",
+        "--layers",
+        "--file",
+        str(folder / "Dockerfile"),
+        "--tag",
+        tag,
+    ]
+    argv.append(str(folder))
+    started = time.perf_counter()
+    with log.open("a") as output:
+        output.write(f"\n$ {' '.join(argv)}\n")
+        output.flush()
+        result = subprocess.run(
+            argv, stdout=output, stderr=subprocess.STDOUT, env=storage.env, check=False
+        )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"build of {folder} failed; see {log}")
+    return seconds
+
+
+def add_dependency(folder: Path, migrated: bool) -> None:
+    if migrated:
+        # uv add updates pyproject.toml and uv.lock together, as a developer
+        # of the migrated service would.
+        subprocess.run(
+            [sys.executable, "-m", "uv", "add", "--no-sync", ADDED_REQUIREMENT],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
+    else:
+        with (folder / "requirements.txt").open("a") as requirements:
+            requirements.write(f"{ADDED_REQUIREMENT}\n")
+
+
+def measure_variant(
+    storage: Storage, name: str, folder: Path, source: str, migrated: bool, log: Path
+) -> dict:
+    tag = f"{TAG_PREFIX}{name}-{'migrated' if migrated else 'original'}:latest"
+    cold = build(storage, folder, tag, log)
+    size = image_size(storage, tag)
+    with (folder / source).open("a") as source_file:
+        source_file.write("# benchmark: source-only change\n")
+    source_rebuild = build(storage, folder, tag, log)
+    add_dependency(folder, migrated)
+    dependency_rebuild = build(storage, folder, tag, log)
+    return {
+        "size_bytes": size,
+        "cold_seconds": round(cold, 1),
+        "source_change_seconds": round(source_rebuild, 1),
+        "dependency_change_seconds": round(dependency_rebuild, 1),
+    }
+
+
+def migrate_copy(folder: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dockermig", "migrate", "--format", "json", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outcomes = json.loads(result.stdout or "[]")
+    if result.returncode != 0 or not any(o["outcome"] == "migrated" for o in outcomes):
+        raise RuntimeError(f"migrate of {folder} failed: {result.stdout}{result.stderr}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--work", type=Path, default=None)
+    arguments = parser.parse_args()
+
+    work = arguments.work or Path(tempfile.mkdtemp(prefix="dockermig-images-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "build.log"
+    log.write_text("")
+    results = measure_services(work, log)
+    arguments.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def export_bases(work: Path) -> dict[str, Path]:
+    """Save each local base image that a build needs as an OCI archive; return them by reference."""
+    archives = {}
+    for reference in {STAND_IN, UV_IMAGE}:
+        if not image_exists(reference):
+            continue
+        archive = work / (reference.rsplit("/", 1)[-1].replace(":", "_") + ".tar")
+        if not archive.exists():
+            subprocess.run(
+                ["buildah", "push", "--quiet", reference, f"oci-archive:{archive}"],
+                check=True,
+                capture_output=True,
+            )
+        archives[reference] = archive
+    return archives
+
+
+def new_storage(folder: Path, archives: dict[str, Path]) -> Storage:
+    """Return a new buildah storage with the base images loaded from archives."""
+    shutil.rmtree(folder, ignore_errors=True)
+    storage = Storage(folder)
+    for reference, archive in archives.items():
+        pulled = storage.run(
+            "pull", "--quiet", f"oci-archive:{archive}",
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        image_id = pulled.stdout.split()[-1]
+        storage.run("tag", image_id, reference, check=True)
+    # The originals of accounts and notifier name python:3.11-slim. The real
+    # tag cannot be pulled here, so the bookworm stand-in gets that name too.
+    if STAND_IN in archives:
+        storage.run("tag", STAND_IN, "docker.io/library/python:3.11-slim", check=True)
+    return storage
+
+
+def measure_services(work: Path, log: Path) -> dict:
+    archives = export_bases(work)
+    bases = {STAND_IN, SLIM_ALIAS} if STAND_IN in archives else set()
+    results = {"services": {}, "skipped": {}, "added_requirement": ADDED_REQUIREMENT}
+    for name, (source, base) in SERVICES.items():
+        if f"docker.io/library/{base}" not in bases:
+            results["skipped"][name] = f"no local image for {base}"
+            print(f"images: skipping {name}: no local image for {base}", file=sys.stderr)
+            continue
+        service = {}
+        for migrated in (False, True):
+            folder = work / ("migrated" if migrated else "original") / name
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(SERVICES_ROOT / name, folder)
+            if migrated:
+                migrate_copy(folder)
+            variant = "migrated" if migrated else "original"
+            print(f"images: {name} {variant}", file=sys.stderr)
+            storage = new_storage(work / "storage", archives)
+            try:
+                service[variant] = measure_variant(
+                    storage, name, folder, source, migrated, log
+                )
+            finally:
+                storage.remove()
+        results["services"][name] = service
+    return results
+
+
+if __name__ == "__main__":
+    main()
