@@ -117,3 +117,24 @@ def test_example_migrated_image_builds_and_runs(migrated_monorepo, service, smok
     assert result["ok"], result["error"]
     assert process.returncode == 0
     assert result["size_bytes"] > 10_000_000
+
+
+def test_example_migrated_files_pass_check(migrated_monorepo):
+    services = migrated_monorepo / "services"
+    migrated = [
+        str(services / name / "Dockerfile")
+        for name, outcome in EXPECTED_OUTCOMES.items()
+        if outcome == "migrated"
+    ]
+
+    process = run_dockermig("check", "--format", "json", *migrated)
+
+    assert json.loads(process.stdout) == []
+    assert process.returncode == 0
+
+
+def test_project_dockerfile_passes_check():
+    process = run_dockermig("check", "--format", "json", str(REPO_ROOT / "Dockerfile"))
+
+    assert json.loads(process.stdout) == []
+    assert process.returncode == 0

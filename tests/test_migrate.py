@@ -1062,3 +1062,42 @@ def test_migrate_moves_index_credentials_to_secret(tmp_path):
     indexes = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])["tool"]["uv"]["index"]
     assert [index["url"] for index in indexes] == ["https://pypi.corp.example/simple"]
     assert any("docker build --secret id=" in note for note in result.notes)
+
+
+CHECKED_SHAPES = {
+    "apt-split": (ORDERS_BEFORE, {}),
+    "two-stage-wheels": (MULTI_STAGE_CASES[0][1], {}),
+    "two-stage-venv": (MULTI_STAGE_CASES[2][1], {}),
+    "full-image": ("FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n", {}),
+    "alpine": (
+        "FROM python:3.12-alpine3.22\nRUN apk add --no-cache gcc musl-dev libffi-dev\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        {},
+    ),
+    "heredoc": (
+        "# syntax=docker/dockerfile:1\nFROM python:3.12-slim-bookworm\nWORKDIR /app\n"
+        "COPY requirements.txt .\nRUN <<EOF\nset -e\npip install -r requirements.txt\nEOF\n",
+        {},
+    ),
+    "project": (
+        "FROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY . .\nRUN pip install .\nCMD [\"tally\"]\n",
+        {"pyproject.toml": PACKAGE_PYPROJECT, "tally/__init__.py": "def main():\n    pass\n"},
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(CHECKED_SHAPES))
+def test_migrate_output_passes_check(tmp_path, shape):
+    dockerfile, extra = CHECKED_SHAPES[shape]
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS, **extra})
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    for path, text in result.writes.items():
+        # A lock is not made here (no network in this test); check needs only that it exists.
+        path.write_text(text if text is not None else "version = 1\n")
+
+    process = run_dockermig("check", "--format", "json", str(tmp_path / "Dockerfile"))
+
+    findings = json.loads(process.stdout)
+    assert [(item["code"], item["message"]) for item in findings if item["severity"] != "info"] == []
+    assert process.returncode == 0
