@@ -135,13 +135,31 @@ def test_detect_builder_none_found(tmp_path, monkeypatch):
         detect_builder()
 
 
-def test_buildah_argv_keeps_layers(tmp_path):
-    argv = BuildahBuilder("/usr/bin/buildah").build_argv(
-        tmp_path / "Dockerfile", tmp_path, "localhost/x:latest"
+@pytest.mark.build
+def test_build_uses_each_folders_lock(tmp_path):
+    """Two migrated folders whose Dockerfiles differ only in uv.lock get their own venvs."""
+    require_buildah()
+    dockerfile = (
+        "FROM python:3.11-slim-bookworm\nWORKDIR /srv/locktest\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n"
     )
+    for name, requirement in (("first", "six==1.16.0"), ("second", "idna==3.7")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(dockerfile)
+        (tmp_path / name / "requirements.txt").write_text(requirement + "\n")
+    migrated = run_cli("migrate", str(tmp_path))
+    assert migrated.returncode == 0, migrated.stderr
 
-    assert "--layers" in argv
-    assert argv[-1] == str(tmp_path)
+    results = []
+    for name, module in (("first", "six"), ("second", "idna")):
+        process = run_cli(
+            "build", "--builder", "buildah", "--format", "json",
+            "--tag-prefix", TEST_TAG_PREFIX, "--smoke", f"python -c 'import {module}'",
+            str(tmp_path / name),
+        )  # fmt: skip
+        results.extend(json.loads(process.stdout))
+
+    assert [result["ok"] for result in results] == [True, True], results
 
 
 def test_buildah_cache_folder_sets_tmpdir(tmp_path):

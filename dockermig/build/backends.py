@@ -183,16 +183,17 @@ class BuildahBuilder(Builder):
     def build_argv(self, dockerfile: Path, context: Path, tag: str) -> list[str]:
         # chroot isolation works as root without a container runtime's
         # namespaces; --pull=missing uses a base image already in local storage
-        # and goes to a registry only for one that is missing. --layers keeps
-        # each step's layer, so a rebuild reuses the steps before the first
-        # change, as docker and podman do by default (buildah does not).
+        # and goes to a registry only for one that is missing.
+        # NOTE: no --layers. buildah 1.28 leaves the files of a RUN's
+        # --mount=type=bind out of the layer cache key, so a cached `uv sync`
+        # layer from another folder's uv.lock would be reused. Every build
+        # therefore runs all steps; the uv cache mount keeps them fast.
         return [
             self.executable,
             "build",
             "--isolation",
             "chroot",
             "--pull=missing",
-            "--layers",
             "--file",
             str(dockerfile),
             "--tag",
