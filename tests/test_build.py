@@ -618,3 +618,37 @@ def test_check_parallel_unreadable_file(tmp_path):
 
     with pytest.raises(DockermigError, match="gone/Dockerfile: cannot read"):
         check_paths([*paths, missing], CheckOptions(), jobs=2)
+
+
+def test_buildah_smoke_retries_memfd_race(tmp_path):
+    counter = tmp_path / "attempts"
+
+    class FlakyBuildah(BuildahBuilder):
+        def smoke_argv(self, tag, command):
+            # Fails like buildah's memfd race on the first attempt, then runs.
+            script = (
+                f'echo x >> "{counter}"\n'
+                f'if [ "$(wc -l < "{counter}")" -eq 1 ]; then\n'
+                '  echo "Close_Fd sealing memfd copy: Device or resource busy" >&2; exit 1\n'
+                "fi\n"
+                "exit 0\n"
+            )
+            return ["/bin/sh", "-c", script]
+
+    result = FlakyBuildah("/usr/bin/buildah").smoke("localhost/x:latest", "true")
+
+    assert result.returncode == 0
+    assert counter.read_text().count("x") == 2
+
+
+def test_buildah_smoke_does_not_retry_real_failure(tmp_path):
+    counter = tmp_path / "attempts"
+
+    class FailingBuildah(BuildahBuilder):
+        def smoke_argv(self, tag, command):
+            return ["/bin/sh", "-c", f'echo x >> "{counter}"; echo "No module named app" >&2; exit 1']
+
+    result = FailingBuildah("/usr/bin/buildah").smoke("localhost/x:latest", "true")
+
+    assert result.returncode == 1
+    assert counter.read_text().count("x") == 1

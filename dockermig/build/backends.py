@@ -201,6 +201,21 @@ class BuildahBuilder(Builder):
             str(context),
         ]
 
+    # buildah 1.28 re-executes itself from a sealed memfd copy for each `run`,
+    # and sealing fails now and then with EBUSY when several runs start at
+    # once. The command itself never started then, so it is safe to retry.
+    SMOKE_RETRY_MESSAGE = "sealing memfd copy"
+    SMOKE_ATTEMPTS = 3
+
+    def smoke(
+        self, tag: str, command: str, timeout: float | None = None
+    ) -> CommandResult:
+        for _ in range(self.SMOKE_ATTEMPTS):
+            result = super().smoke(tag, command, timeout)
+            if result.returncode == 0 or self.SMOKE_RETRY_MESSAGE not in result.output:
+                return result
+        return result
+
     def smoke_argv(self, tag: str, command: str) -> list[str]:
         # buildah has no single "run an image" command, so the smoke test is a
         # small shell script: make a working container, run in it, remove it.
