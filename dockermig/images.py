@@ -288,12 +288,19 @@ def _describe_python(ref: ImageRef, day: date) -> ImageFacts | None:
         minor = image_data()["python"]["latest_minor"]
         floating.append("python")
     release = parsed.release
+    # A patch tag (3.11.6-slim) stops being rebuilt when the next patch comes
+    # out, so it does not float; its OS release is the default of that time,
+    # which this data does not record.
+    patch_pinned = re.match(r"\d+\.\d+\.\d+", ref.tag or "") is not None
     if parsed.variant == "alpine":
         if release is None:
-            floating.append("release")
+            if not patch_pinned:
+                floating.append("release")
             release = "alpine"
         else:
             release = "alpine" + release
+    elif release is None and patch_pinned:
+        release = None
     elif release is None:
         floating.append("release")
         release = python_default_release(day)

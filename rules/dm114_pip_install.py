@@ -57,6 +57,15 @@ def check(context):
             ):
                 continue
             reported.add(id(command.instruction))
+            refusal = context.migration_refusal
+            if refusal:
+                yield Diagnostic(
+                    text_span(command.instruction, "install"),
+                    f"installs with pip; `dockermig migrate` cannot rewrite this file yet: {refusal}",
+                    "move the image to a uv builder stage by hand",
+                    migrate_fixes=False,
+                )
+                continue
             yield Diagnostic(
                 text_span(command.instruction, "install"),
                 "installs with pip; `dockermig migrate` can move this to a uv builder stage",

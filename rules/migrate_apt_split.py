@@ -88,6 +88,7 @@ def plan_apt_split(
 ) -> AptPlan:
     """Plan the split for the stage's RUN instructions, given as (instruction, current text)."""
     plan = AptPlan()
+    deleted_groups = _deleted_groups(runs, escape)
     for instruction, text in runs:
         current = (
             parse(text).instructions[0] if text != instruction.text else instruction
@@ -98,7 +99,7 @@ def plan_apt_split(
         installs = [words for words in script.commands if install_packages(words)]
         if not installs:
             continue
-        new_text = _split_run(script, installs, release, used_programs, plan)
+        new_text = _split_run(script, installs, release, used_programs, plan, deleted_groups)
         if new_text != text:
             plan.runtime_texts[instruction.start] = new_text
     return plan
@@ -123,15 +124,31 @@ def install_packages(command: list[Word]) -> list[Word]:
     return packages
 
 
-def _is_virtual(command: list[Word]) -> bool:
-    """Return whether `apk add` groups the packages under a name that a later `apk del` removes."""
-    return any(
-        word.value in ("--virtual", "-t") or word.value.startswith("--virtual=")
-        for word in command
-    )
+def _virtual_name(command: list[Word]) -> str | None:
+    """Return the group name of `apk add --virtual NAME` (or `-t NAME`), or None."""
+    values = [word.value for word in command]
+    for index, value in enumerate(values):
+        if value.startswith("--virtual="):
+            return value.split("=", 1)[1]
+        if value in ("--virtual", "-t") and index + 1 < len(values):
+            return values[index + 1]
+    return None
 
 
-def _split_run(script, installs, release: str, used_programs: set[str], plan: AptPlan):
+def _deleted_groups(runs: list[tuple[Instruction, str]], escape: str) -> set[str]:
+    """Return the names that an `apk del` in any of the RUN texts removes."""
+    deleted = set()
+    for instruction, text in runs:
+        current = parse(text).instructions[0] if text != instruction.text else instruction
+        script = run_script(current, escape)
+        for command in script.commands if script else []:
+            values = [word.value for word in command]
+            if command_name(command) == "apk" and "del" in values:
+                deleted.update(value for value in values[values.index("del") + 1 :] if not value.startswith("-"))
+    return deleted
+
+
+def _split_run(script, installs, release: str, used_programs: set[str], plan: AptPlan, deleted_groups: set[str]):
     text = script.instruction.text
     edits: list[tuple[int, int, str]] = []
     kept_libraries: set[str] = set()
@@ -140,7 +157,8 @@ def _split_run(script, installs, release: str, used_programs: set[str], plan: Ap
     for command in installs:
         packages = install_packages(command)
         words = list(command)
-        virtual = _is_virtual(command)
+        # A group that a later `apk del` removes never kept its libraries.
+        virtual = _virtual_name(command) in deleted_groups
         remaining = 0
         for package in packages:
             name = package.value.split("=")[0]

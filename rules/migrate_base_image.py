@@ -26,7 +26,9 @@ from dockermig.images import (
     is_python_image,
     parse_image_ref,
     parse_python_tag,
+    end_of_life,
     python_default_release,
+    python_minors_for,
 )
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.model import Stage
@@ -51,12 +53,14 @@ def choose_base_image(
     default_release: str,
     forced_release: str | None = None,
     forced_python: str | None = None,
+    explicit_release: bool = False,
 ) -> BaseChoice:
     """Return the image for both stages; raise CannotMigrate when the tag does not allow a safe one.
 
     `default_release` is used when the tag does not name a Debian release.
     `forced_release` and `forced_python` come from an explicit convention and
-    replace what the tag names, with a note.
+    replace what the tag names, with a note. `explicit_release` tells that the
+    user chose `default_release`, which a patch-pinned tag needs.
     """
     line = stage.from_instruction.line
     written = stage.from_instruction.arguments.split()[0]
@@ -128,6 +132,21 @@ def choose_base_image(
 
     # The version is kept as written, so a patch pin (3.11.9) stays pinned.
     version_text = variable.group("version") if variable else version
+    patch_pinned = version.count(".") == 2
+    if tag.release is None and patch_pinned and not explicit_release:
+        # A patch tag stopped changing when the next patch came out, on the
+        # release that was the default then; without release dates per patch
+        # that release cannot be known.
+        raise CannotMigrate(
+            f"line {line}: {stage.base} pins a patch release but no OS release, and "
+            "which release that tag was built on depends on when it came out; add the "
+            "release to the tag or pass --debian-release"
+        )
+    if tag.variant == "alpine" and tag.release is None and not _maintained(tag.minor):
+        raise CannotMigrate(
+            f"line {line}: Python {tag.minor} is past its end of life, so the Alpine "
+            f"release that {stage.base} last used is not known; add -alpine3.NN to the tag"
+        )
     if tag.variant == "alpine":
         # Both stages keep musl and the same Alpine release.
         alpine = tag.release or image_data()["python"]["latest_alpine"]
@@ -145,7 +164,14 @@ def choose_base_image(
     if tag.release is None:
         note = f"pinned {written} to {image}"
         today = python_default_release(date.today())
-        if release != "alpine" and today != release:
+        builds_today = tag.minor in python_minors_for(today) and _maintained(tag.minor)
+        if release != "alpine" and today != release and builds_today:
             note += f" ({stage.base} means {today} today)"
         notes.insert(0, note)
     return BaseChoice(image, tag.minor, release, True, tuple(notes))
+
+
+def _maintained(minor: str) -> bool:
+    """Return whether the python image still publishes new builds of `minor`."""
+    ends = end_of_life(minor)
+    return ends is None or ends > date.today()

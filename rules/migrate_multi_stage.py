@@ -26,6 +26,7 @@ from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import DockerfileModel, Stage
 from dockermig.rules.migrate_apt_split import INSTALL_SUBCOMMANDS, install_packages
 from dockermig.rules.migrate_pip_installs import (
+    TOOLING_PACKAGES,
     PipPlan,
     mentions_pip_install,
     plan_pip_installs,
@@ -61,12 +62,22 @@ def plan_multi_stage(
             "and two-stage builds whose first stage only installs packages"
         )
     builder, runtime = model.stages
+    if builder.name and runtime.base.lower() == builder.name.lower():
+        raise CannotMigrate(
+            f"the final stage builds FROM the first stage '{builder.name}', so it has "
+            "no python image of its own to run the venv on"
+        )
     if not builder.name:
         raise CannotMigrate(
             "the first stage has no name, so the copy from it cannot be matched"
         )
     _check_same_python(builder, runtime)
     pip = plan_pip_installs(builder, escape, newline, model.global_args, builder=True)
+    if pip.project_paths or pip.manager:
+        raise CannotMigrate(
+            "the first stage installs the project itself or runs Poetry or Pipenv, "
+            "which dockermig migrates only in single-stage builds so far"
+        )
     if not pip.requirement_files and not pip.packages:
         raise CannotMigrate(
             f"line {builder.from_instruction.line}: the first stage installs nothing with pip"
@@ -89,7 +100,13 @@ def _check_same_python(builder: Stage, runtime: Stage) -> None:
     for stage in (builder, runtime):
         tag = parse_python_tag(parse_image_ref(stage.base).tag)
         minors.append(tag.minor if tag else None)
-    if minors[0] != minors[1] or minors[0] is None:
+    if None in minors:
+        unnamed = builder.base if minors[0] is None else runtime.base
+        raise CannotMigrate(
+            f"{unnamed} does not name a Python minor version; pin one (for example "
+            "python:3.12-slim) so the migration cannot change it"
+        )
+    if minors[0] != minors[1]:
         raise CannotMigrate(
             f"the stages run different Python versions ({builder.base} and {runtime.base}); "
             "make them match first"
@@ -207,7 +224,11 @@ def _installs_only_outputs(script: RunScript, outputs: list[str]) -> bool:
         values = [word.value for word in command]
         arguments = pip_arguments(command)
         if arguments is not None:
-            if not _installs_from_outputs([word.value for word in arguments], outputs):
+            values = [word.value for word in arguments]
+            packages = [value.lower() for value in values if not value.startswith("-")]
+            if packages and all(package in TOOLING_PACKAGES for package in packages):
+                continue
+            if not _installs_from_outputs(values, outputs):
                 return False
             continue
         if command_name(command) == "rm" and all(

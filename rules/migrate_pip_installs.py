@@ -59,6 +59,8 @@ class PipPlan:
     # "poetry" or "pipenv" when that tool installs the dependencies.
     manager: str | None = None
     manager_installs_project: bool = False
+    # The manager was told to skip development dependencies, as --no-dev does.
+    manager_excludes_dev: bool = False
 
 
 def plan_pip_installs(

@@ -105,10 +105,20 @@ def test_missing_path_is_input_error(tmp_path):
 
 
 def test_migrate_marker_in_concise(tmp_path):
-    path = project(tmp_path, "FROM python:3.12-slim-trixie\nRUN pip install flask\n")
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM python:3.12-slim-trixie\nRUN pip install flask\n")
     result = invoke("--select", "DM114", "--fail-level", "info", str(path))
     assert f"{path}:2:9: DM114 [*] installs with pip" in result.output
     assert result.exit_code == 1
+
+
+def test_no_migrate_marker_when_migrate_refuses(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM python:3-slim\nRUN pip install flask\n")
+    result = invoke("--select", "DM114", "--fail-level", "info", str(path))
+    assert f"{path}:2:9: DM114 installs with pip; `dockermig migrate` cannot rewrite" in result.output
+    assert "does not name a Python minor version" in result.output
+    assert "[*]" not in result.output
 
 
 def test_json_fields(tmp_path):

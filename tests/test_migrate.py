@@ -168,6 +168,32 @@ LEFT_ALONE = [
         "exec-form",
     ),
     (
+        "patch-pin-without-release",
+        "FROM python:3.9.16-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "pins a patch release but no OS release",
+    ),
+    (
+        "alpine-past-end-of-life",
+        "FROM python:3.8-alpine\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        Outcome.NEEDS_ATTENTION,
+        "Python 3.8 is past its end of life",
+    ),
+    (
+        "setup-py-install-after-pip",
+        "FROM python:3.11-slim-bookworm\nCOPY requirements.txt /r.txt\nRUN pip install -r /r.txt\n"
+        "COPY ./pkg /pkg\nWORKDIR /pkg\nRUN python setup.py install\n",
+        Outcome.NEEDS_ATTENTION,
+        "`setup.py install` or easy_install would run with the venv's Python",
+    ),
+    (
+        "runtime-from-first-stage",
+        "FROM python:3.11-slim-bookworm AS base\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "FROM base\nCOPY . /app\n",
+        Outcome.NEEDS_ATTENTION,
+        "the final stage builds FROM the first stage 'base'",
+    ),
+    (
         "no-image-for-release",
         "FROM python:3.6-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
         Outcome.NEEDS_ATTENTION,
@@ -506,7 +532,7 @@ def test_migrate_lock_failure_writes_nothing(tmp_path):
     "base, expected",
     [
         ("python:3.11-slim", "python:3.11-slim-bookworm"),
-        ("python:3.11.9-slim", "python:3.11.9-slim-bookworm"),
+        ("python:3.11.9-slim-bookworm", "python:3.11.9-slim-bookworm"),
         ("python:3.12-slim-trixie", "python:3.12-slim-trixie"),
         ("docker.io/library/python:3.10-slim-bullseye", "docker.io/library/python:3.10-slim-bullseye"),
     ],
@@ -1101,3 +1127,77 @@ def test_migrate_output_passes_check(tmp_path, shape):
     findings = json.loads(process.stdout)
     assert [(item["code"], item["message"]) for item in findings if item["severity"] != "info"] == []
     assert process.returncode == 0
+
+
+def test_migrate_patch_pin_with_chosen_release(tmp_path):
+    dockerfile = "FROM python:3.11.9-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False, release="bookworm")
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    assert result.writes[tmp_path / "Dockerfile"].startswith("FROM python:3.11.9-slim-bookworm AS builder\n")
+
+
+def test_migrate_no_today_note_for_old_python(tmp_path):
+    dockerfile = "FROM python:3.8-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.notes[0] == "pinned python:3.8-slim to python:3.8-slim-bookworm"
+
+
+def test_migrate_leaves_setuptools_package_metadata(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "requirements.txt": REQUIREMENTS,
+            "setup.py": "from setuptools import setup\nsetup(name='certbot-dns-x', install_requires=['six'])\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert "holds a setuptools package" in result.reason
+
+
+def test_migrate_alpine_keeps_libraries_of_undeleted_group(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-alpine3.22\n"
+        "RUN apk add --virtual .build-deps --no-cache mariadb-dev build-base bash\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    runtime_text = result.writes[tmp_path / "Dockerfile"].split("\n\n", 1)[1]
+    assert "RUN apk add --virtual .build-deps --no-cache mariadb-connector-c bash\n" in runtime_text
+
+
+def test_migrate_poetry_without_package_folder(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.11-slim-bookworm\nWORKDIR /app\nCOPY . /app/\n"
+            "RUN pip install poetry\n"
+            "RUN poetry config virtualenvs.create false && poetry install --no-interaction\n"
+            'CMD ["python", "main.py"]\n',
+            "pyproject.toml": '[tool.poetry]\nname = "demo-service"\nversion = "0.1.0"\n'
+            'description = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+            'six = "1.16.0"\n\n[build-system]\nrequires = ["poetry-core"]\n'
+            'build-backend = "poetry.core.masonry.api"\n',
+            "main.py": "import six\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    text = result.writes[tmp_path / "Dockerfile"]
+    assert "--no-editable" not in text
+    assert "demo-service has no package folder, so only its dependencies are installed, as Poetry does" in result.notes

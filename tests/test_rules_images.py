@@ -219,3 +219,10 @@ def test_dm204_catches(text, expected):
 )
 def test_dm204_leaves_alone(text, today):
     assert findings(text, "DM204", today) == []
+
+
+def test_dm203_patch_pinned_tag_is_not_floating():
+    found = check_text(
+        "FROM python:3.9.16-slim\nRUN true\n", [find_rule("DM203")], today=date(2026, 12, 4)
+    )
+    assert found == []

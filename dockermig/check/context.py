@@ -114,6 +114,25 @@ class CheckContext:
         return find_convention(self.path)
 
     @cached_property
+    def migration_refusal(self) -> str | None:
+        """Return why `dockermig migrate` would not rewrite this file, "" when it would.
+
+        None for text that is not the file on disk. No lock is made, so this
+        stays offline.
+        """
+        try:
+            on_disk = self.path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if on_disk != self.tree.to_text():
+            return None
+        from dockermig.migrate.engine import plan_migration
+        from dockermig.migrate.outcome import Outcome
+
+        result = plan_migration(self.path, run_lock=False)
+        return "" if result.outcome is Outcome.MIGRATED else result.reason
+
+    @cached_property
     def analysis(self):
         from dockermig.check.analysis import Analysis
 

@@ -46,6 +46,8 @@ class Diagnostic:
     span: Span
     message: str
     fix: str | None = None
+    # Whether `dockermig migrate` fixes it; None takes the rule's MIGRATE_FIXES.
+    migrate_fixes: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,11 @@ def run_rules(
                     severity=rule.severity,
                     message=diagnostic.message,
                     fix=diagnostic.fix,
-                    migrate_fixes=rule.migrate_fixes,
+                    migrate_fixes=(
+                        rule.migrate_fixes
+                        if diagnostic.migrate_fixes is None
+                        else diagnostic.migrate_fixes
+                    ),
                 )
             )
     return findings, errors

@@ -61,6 +61,13 @@ def plan_companions(
     described = old_pyproject is not None and "[project]" in old_pyproject.decode(
         "utf-8", "replace"
     )
+    if spec is None and changed and not described and _is_setuptools_package(context):
+        raise CannotMigrate(
+            f"{context} holds a setuptools package (setup.py or setup.cfg), and a "
+            "[project] table in pyproject.toml would replace its metadata; install "
+            "the project with `pip install .` in the Dockerfile, or move the image's "
+            "requirements to their own folder"
+        )
     if spec is None and changed and described:
         raise CannotMigrate(
             f"{pyproject_path} already describes a project whose dependencies differ from "
@@ -101,3 +108,13 @@ def _dockerignore_text(context: Path, original: bytes | None) -> str | None:
             current = f"{current}{separator}!{name}{newline}"
             text = current
     return text
+
+
+def _is_setuptools_package(context: Path) -> bool:
+    if (context / "setup.py").is_file():
+        return True
+    setup_cfg = context / "setup.cfg"
+    if not setup_cfg.is_file():
+        return False
+    text = setup_cfg.read_text(encoding="utf-8", errors="replace")
+    return "[metadata]" in text or "[options]" in text

@@ -76,8 +76,9 @@ def read_dependencies(
     for container_path, instruction in pip_plan.project_paths:
         if not _copies_context_to(stage, instruction, container_path, global_args):
             raise CannotMigrate(
-                f"line {instruction.line}: pip installs {container_path}, which is not "
-                "where the build context is copied, so dockermig cannot read that project"
+                f"line {instruction.line}: pip installs the project in {container_path}, "
+                f"but no `COPY . {container_path}` puts the whole build context there "
+                "before it, so dockermig cannot tell which files the project has"
             )
     source = detect_dependency_source(context)
     if source is not None and source.kind in (
@@ -102,6 +103,18 @@ def read_dependencies(
     install_project = spec.is_package and (
         bool(pip_plan.project_paths) or pip_plan.manager_installs_project
     )
+    if install_project and not _has_package_code(context, spec):
+        # Poetry installs such a project's dependencies and skips the project
+        # with a warning; uv would fail to build it.
+        install_project = False
+        spec.notes.append(
+            f"{spec.name or 'the project'} has no package folder, so only its "
+            "dependencies are installed, as Poetry does"
+        )
+    if pip_plan.manager == "poetry" and spec.dev_dependencies and not pip_plan.manager_excludes_dev:
+        spec.notes.append(
+            "poetry install also installed the dev group; the image now leaves it out (--no-dev)"
+        )
     if install_project and pip_plan.editable:
         spec.notes.append(
             "installs the project non-editable, so the runtime needs only the venv"
@@ -192,6 +205,25 @@ def plan_index_secrets(
     if plan.problems:
         raise CannotMigrate(plan.problems[0])
     dependencies.index_plan = plan
+
+
+def _has_package_code(context: Path, spec: ProjectSpec) -> bool:
+    """Return whether the project's importable code is where build backends look for it.
+
+    Projects that name their packages in the build backend's settings are
+    trusted; otherwise the folder or module named after the project must exist.
+    """
+    pyproject = context / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8", errors="replace") if pyproject.is_file() else ""
+    if re.search(r"^\s*packages\s*=|^\s*py-modules\s*=|^\[tool\.(?:setuptools|hatch\.build)", text, re.M):
+        return True
+    if (context / "setup.py").is_file():
+        return True
+    module = re.sub(r"[-.]+", "_", (spec.name or "")).lower()
+    if not module:
+        return False
+    candidates = [context / module, context / "src" / module, context / f"{module}.py"]
+    return any(path.exists() for path in candidates)
 
 
 def _copies_context_to(

@@ -51,6 +51,7 @@ from dockermig.shell import split_words
 from dockermig.syntax import Dockerfile, Instruction, read_dockerfile
 
 _UV_SYNC = re.compile(r"\buv\s+sync\b")
+_LEGACY_INSTALL = re.compile(r"\bsetup\.py\s+(?:install|develop)\b|\beasy_install\b")
 # pip settings that uv does not read and migrate does not translate.
 _PIP_SETTINGS = re.compile(
     r"\bPIP_(?:CONSTRAINT|REQUIREMENT|CONFIG_FILE)\b|\bpip\s+config\b"
@@ -153,6 +154,12 @@ def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> N
             raise CannotMigrate(source)
     for instruction in tree.instructions:
         text = instruction.text
+        if instruction.name == "RUN" and _LEGACY_INSTALL.search(text):
+            raise CannotMigrate(
+                f"line {instruction.line}: `setup.py install` or easy_install would run "
+                "with the venv's Python, which has no setuptools; install the project "
+                "with `pip install .` first"
+            )
         match = _PIP_SETTINGS.search(text)
         if match:
             raise CannotMigrate(
@@ -224,7 +231,7 @@ def _plan_single_stage(
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
     dependencies = read_dependencies(stage, pip_plan, context, model.global_args)
     index_settings = read_index_settings(stage, context, model.global_args)
-    if index_settings:
+    if index_settings or _names_indexes(dependencies):
         plan_index_secrets(dependencies, index_settings, context)
 
     current_texts = {
@@ -286,11 +293,6 @@ def _plan_multi_stage(
     context = result.path.parent
     plan = plan_multi_stage(model, tree.escape, tree.newline)
     base = _choose_base(plan.runtime, convention)
-    if plan.pip.project_paths or plan.pip.manager:
-        raise CannotMigrate(
-            "the first stage installs the project itself, which dockermig migrates "
-            "only in single-stage builds so far"
-        )
     dependencies = Dependencies(
         requirement_set=read_requirement_files(
             plan.builder, plan.pip, context, model.global_args
@@ -334,6 +336,7 @@ def _choose_base(stage: Stage, convention: Convention) -> BaseChoice:
         convention.debian_release or default_debian_release(),
         forced_release=convention.debian_release if convention.source else None,
         forced_python=convention.python,
+        explicit_release=convention.debian_release is not None,
     )
     if base.release_known:
         _check_tag_exists(base, stage)
@@ -413,6 +416,16 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
             continue
         parts.append(node.text)
     return "".join(parts)
+
+
+def _names_indexes(dependencies: Dependencies) -> bool:
+    """Return whether the requirements or project name an index or links besides PyPI."""
+    if dependencies.spec is not None:
+        return bool(dependencies.spec.index_settings)
+    requirements = dependencies.requirement_set
+    return bool(
+        requirements.index_url or requirements.extra_index_urls or requirements.find_links
+    )
 
 
 def _uv_derived_image(base: BaseChoice, convention: Convention) -> str:
