@@ -9,8 +9,9 @@ one `dockermig migrate` writes, each in its own copy of the service folder:
 - source change: one line appended to the service's main source file,
   then a build that may reuse cached layers;
 - dependency change: one pinned package added (to requirements.txt for
-  the original, with `uv add` for the migrated copy), then a build that may
-  reuse cached layers.
+  the original, with `uv add` for the migrated copy), then a build. The
+  migrated copy builds without `--layers` here (see `measure_variant`), and
+  the script checks that the new image contains the added package.
 
 Each variant builds in its own storage (`buildah --root`), filled from an
 OCI archive of the local base images, so no other build on the machine adds
@@ -49,6 +50,10 @@ SERVICES = {
     "notifier": ("notifier.py", "python:3.11-slim"),
     "reports": ("reports.py", "python:3.12-slim-bookworm"),
 }
+# buildah 1.28 sometimes fails to seal its memfd copy of itself when a `run`
+# starts. The command never started then, so the run is retried.
+RUN_RETRY_MESSAGE = "sealing memfd copy"
+RUN_ATTEMPTS = 3
 STAND_IN = "docker.io/library/python:3.11-slim-bookworm"
 SLIM_ALIAS = "docker.io/library/python:3.11-slim"
 UV_IMAGE = "ghcr.io/astral-sh/uv:" + tomllib.loads(
@@ -93,8 +98,12 @@ def image_size(storage: Storage, tag: str) -> int:
     return sum(int(layer["size"]) for layer in json.loads(output)["layers"])
 
 
-def build(storage: Storage, folder: Path, tag: str, log: Path) -> float:
-    """Build folder/Dockerfile with layer caching and return the wall time in seconds."""
+def build(storage: Storage, folder: Path, tag: str, log: Path, layers: bool) -> float:
+    """Build folder/Dockerfile and return the wall time in seconds.
+
+    With layers, buildah reuses cached layers (`buildah build --layers`).
+    Without them, every step runs again, and only the cache mounts carry over.
+    """
     argv = [
         "buildah",
         *storage.options,
@@ -102,13 +111,13 @@ def build(storage: Storage, folder: Path, tag: str, log: Path) -> float:
         "--isolation",
         "chroot",
         "--pull=never",
-        "--layers",
+        *(["--layers"] if layers else []),
         "--file",
         str(folder / "Dockerfile"),
         "--tag",
         tag,
+        str(folder),
     ]
-    argv.append(str(folder))
     started = time.perf_counter()
     with log.open("a") as output:
         output.write(f"\n$ {' '.join(argv)}\n")
@@ -137,22 +146,85 @@ def add_dependency(folder: Path, migrated: bool) -> None:
             requirements.write(f"{ADDED_REQUIREMENT}\n")
 
 
+def installed_version(storage: Storage, tag: str, distribution: str) -> str | None:
+    """Return the version of a Python distribution installed in the image, or None.
+
+    Runs the image's own `python` (the venv's in a migrated image, through the
+    PATH it sets) in a working container.
+    """
+    container = storage.run(
+        "from", "--pull=never", "--quiet", tag,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    script = (
+        "import importlib.metadata, sys\n"
+        "try:\n"
+        f"    print(importlib.metadata.version({distribution!r}))\n"
+        "except importlib.metadata.PackageNotFoundError:\n"
+        "    sys.exit(3)\n"
+    )
+    try:
+        for _ in range(RUN_ATTEMPTS):
+            result = storage.run(
+                "run", "--isolation", "chroot", container, "--", "python", "-c", script,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if RUN_RETRY_MESSAGE not in result.stderr:
+                break
+    finally:
+        storage.run("rm", container, capture_output=True, check=False)
+    if result.returncode == 3:
+        return None
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"checking {distribution} in {tag} failed (exit {result.returncode}): "
+            f"{result.stderr.strip()}"
+        )
+    return result.stdout.strip()
+
+
+def check_dependency_added(storage: Storage, tag: str) -> None:
+    """Raise RuntimeError unless the image contains ADDED_REQUIREMENT at its pinned version."""
+    distribution, expected = ADDED_REQUIREMENT.split("==")
+    found = installed_version(storage, tag, distribution)
+    if found != expected:
+        raise RuntimeError(
+            f"{tag} was rebuilt after adding {ADDED_REQUIREMENT} but contains "
+            f"{distribution} {found or '(not installed)'}: "
+            "the build most likely reused a stale layer"
+        )
+
+
 def measure_variant(
     storage: Storage, name: str, folder: Path, source: str, migrated: bool, log: Path
 ) -> dict:
     tag = f"{TAG_PREFIX}{name}-{'migrated' if migrated else 'original'}:latest"
-    cold = build(storage, folder, tag, log)
+    cold = build(storage, folder, tag, log, layers=True)
     size = image_size(storage, tag)
     with (folder / source).open("a") as source_file:
         source_file.write("# benchmark: source-only change\n")
-    source_rebuild = build(storage, folder, tag, log)
+    # The source change leaves uv.lock and pyproject.toml as the cached layers
+    # saw them, so --layers reuses only layers that are still correct.
+    source_rebuild = build(storage, folder, tag, log, layers=True)
     add_dependency(folder, migrated)
-    dependency_rebuild = build(storage, folder, tag, log)
+    # buildah 1.28 leaves the files of a RUN's --mount=type=bind out of its
+    # layer cache key, so with --layers the migrated `uv sync` step, which
+    # bind-mounts uv.lock and pyproject.toml, would be reused from before the
+    # dependency change. The original's pip step has no bind mount, and its
+    # `COPY requirements.txt` key covers the file's contents.
+    dependency_layers = not migrated
+    dependency_rebuild = build(storage, folder, tag, log, layers=dependency_layers)
+    check_dependency_added(storage, tag)
     return {
         "size_bytes": size,
         "cold_seconds": round(cold, 1),
         "source_change_seconds": round(source_rebuild, 1),
         "dependency_change_seconds": round(dependency_rebuild, 1),
+        "dependency_change_layers": dependency_layers,
     }
 
 

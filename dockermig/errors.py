@@ -26,3 +26,10 @@ class ParseError(DockermigError):
         self.column = column
         self.problem = problem
         super().__init__(f"{path}:{line}:{column}: {problem}")
+
+
+class CompanionError(DockermigError):
+    """A companion file (pyproject.toml, an index setting) that cannot be written safely.
+
+    migrate reports the Dockerfile as needing attention rather than as an error.
+    """

@@ -19,20 +19,32 @@ class Stage:
     name: str | None
     platform: str | None
     nodes: list[Node] = field(default_factory=list)
+    # Computed from `nodes` on first use and again whenever nodes were added.
+    _instructions: list[Instruction] = field(default_factory=list, repr=False, compare=False)
+    _workdirs: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    _indexed_nodes: int = field(default=-1, repr=False, compare=False)
 
     @property
     def instructions(self) -> list[Instruction]:
-        return [node for node in self.nodes if isinstance(node, Instruction)]
+        self._index()
+        return self._instructions
 
     def workdir_at(self, instruction: Instruction) -> str:
         """Return the working folder in effect when `instruction` runs (`/` when none is set)."""
+        self._index()
+        return self._workdirs.get(id(instruction), "/")
+
+    def _index(self) -> None:
+        if self._indexed_nodes == len(self.nodes):
+            return
+        self._instructions = [node for node in self.nodes if isinstance(node, Instruction)]
+        self._workdirs = {}
         workdir = "/"
-        for current in self.instructions:
-            if current is instruction:
-                break
+        for current in self._instructions:
+            self._workdirs[id(current)] = workdir
             if current.name == "WORKDIR" and current.arguments:
                 workdir = posixpath.normpath(posixpath.join(workdir, current.arguments.strip()))
-        return workdir
+        self._indexed_nodes = len(self.nodes)
 
 
 @dataclass

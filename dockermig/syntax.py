@@ -18,6 +18,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from dockermig.errors import InputFileError, ParseError
@@ -133,7 +134,7 @@ class Instruction(Node):
     trigger: "Instruction | None" = None
     empty_continuation_lines: list[int] = field(default_factory=list)
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The instruction name in upper case (`RUN`), whatever case the file uses."""
         return self.keyword.upper()

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+PARSE_ERROR_CODE = "DM001"
+
 from dockermig.check.config import FAIL_LEVELS, parse_fail_level
 from dockermig.check.findings import Finding
 from dockermig.check.formats import (
@@ -21,7 +23,7 @@ from dockermig.check.registry import (
     validate_selector,
 )
 from dockermig.check.runner import CheckOptions, CheckResult, check_paths
-from dockermig.discovery import find_dockerfiles
+from dockermig.discovery import discover_dockerfiles
 
 DEFAULT_FAIL_LEVEL = "warning"
 
@@ -93,16 +95,19 @@ def check(
     Exit status: 0 when no finding reaches the fail level, 1 when one does,
     2 on a usage, configuration or input error.
     """
-    files = find_dockerfiles(list(paths) or [Path(".")])
-    if not files:
+    discovery = discover_dockerfiles(list(paths) or [Path(".")])
+    files = discovery.dockerfiles
+    if not files and not discovery.errors:
         click.echo("dockermig check: no Dockerfiles found", err=True)
     options = CheckOptions(select=select, ignore=ignore or [])
     result = check_paths(files, options, jobs=jobs)
     output_format = output_format or ("full" if sys.stdout.isatty() else "concise")
     _print_report(result, output_format, select, ignore or [])
-    for error in result.errors:
+    errors = [str(error) for error in discovery.errors] + result.errors
+    for error in errors:
         click.echo(f"error: {error}", err=True)
-    if result.errors:
+    # A file that cannot be read as a Dockerfile (DM001) is an input error too.
+    if errors or any(finding.code == PARSE_ERROR_CODE for finding in result.findings):
         sys.exit(2)
     sys.exit(1 if _fails(result, fail_level) else 0)
 

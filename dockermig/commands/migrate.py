@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from dockermig.discovery import find_dockerfiles
+from dockermig.discovery import discover_dockerfiles
 from dockermig.errors import DockermigError
 from dockermig.migrate.engine import plan_migration
 from dockermig.migrate.outcome import FileResult, Outcome
-from dockermig.writer import write_atomic
+from dockermig.writer import check_unchanged, write_atomic
 
 
 @click.command()
@@ -62,9 +62,14 @@ def migrate(
     `uv lock`, and a .dockerignore that excludes .venv. Files it cannot migrate
     safely stay byte-identical, and the table says why.
     """
-    dockerfiles = find_dockerfiles(list(paths) or [Path(".")])
+    discovery = discover_dockerfiles(list(paths) or [Path(".")])
     dry_run = show_diff or check_only
-    results = _migrate_all(dockerfiles, dry_run, jobs, debian_release)
+    results = _migrate_all(discovery.dockerfiles, dry_run, jobs, debian_release)
+    # Paths that discovery could not use are reported as errors among the others.
+    results += [
+        FileResult(error.path, Outcome.ERROR, str(error)) for error in discovery.errors
+    ]
+    results.sort(key=lambda result: result.path)
     if show_diff:
         for result in results:
             if result.outcome is Outcome.MIGRATED:
@@ -109,6 +114,9 @@ def _migrate_all(
 
 def _write(result: FileResult) -> None:
     try:
+        # Checked for every file first, so that a change to the Dockerfile
+        # during `uv lock` leaves its companions unwritten too.
+        check_unchanged(result.originals)
         for path, text in result.writes.items():
             write_atomic(path, text, result.originals.get(path))
     except DockermigError as error:

@@ -19,17 +19,17 @@ from dockermig.companions.indexes import (
 )
 from dockermig.companions.requirements import RequirementSet
 from dockermig.companions.spec import ProjectSpec
-from dockermig.errors import DockermigError, InputFileError
+from dockermig.errors import CompanionError, InputFileError
 
 _NAME_PREFIX = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _PYTHON_MINOR = re.compile(r"^(\d+)\.(\d+)(?:\.\d+)?$")
 
 
-class PyprojectError(DockermigError):
+class PyprojectError(CompanionError):
     """An existing pyproject.toml that cannot be combined with the requirements."""
 
 
-class IndexCredentialsError(DockermigError):
+class IndexCredentialsError(CompanionError):
     """An index URL that carries credentials, which must not be written to a committed file."""
 
     def __init__(self, url: str) -> None:

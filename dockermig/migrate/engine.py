@@ -11,20 +11,15 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dockermig.companions.pyproject import (
-    IndexCredentialsError,
-    PyprojectError,
-)
 from dockermig.convention import Convention, find_convention
 from dockermig.discovery import is_dockerfile_name
-from dockermig.errors import DockermigError
+from dockermig.errors import CompanionError, DockermigError
 from dockermig.images import (
     default_debian_release,
     pinned_uv_version,
     python_minors_for,
 )
 from dockermig.migrate.commands import shell_view, command_name, run_script
-from dockermig.migrate.companion_files import plan_companions, setuptools_note
 from dockermig.migrate.dependencies import (
     Dependencies,
     index_secrets,
@@ -92,7 +87,7 @@ def plan_migration(
         if release:
             convention = replace(convention, debian_release=release)
         _plan(tree, build_model(tree), result, run_lock, convention)
-    except (CannotMigrate, IndexCredentialsError, PyprojectError) as reason:
+    except (CannotMigrate, CompanionError) as reason:
         return FileResult(path, Outcome.NEEDS_ATTENTION, str(reason))
     except DockermigError as error:
         return FileResult(path, Outcome.ERROR, str(error))
@@ -176,12 +171,15 @@ def _check_program_paths(instruction: Instruction, tree: Dockerfile) -> None:
     Programs that the Dockerfile itself puts in /usr/local/bin (gosu, a
     downloaded tool) are left alone.
     """
+    matches = list(_IMAGE_PROGRAM_PATH.finditer(instruction.text))
+    if not matches:
+        return
     creators = [
         other.text
         for other in tree.instructions
         if other is not instruction and other.name in ("RUN", "COPY", "ADD")
     ]
-    for match in _IMAGE_PROGRAM_PATH.finditer(instruction.text):
+    for match in matches:
         program = match.group(1)
         is_python = re.match(r"(python|pip)[0-9.]*$", program)
         created = any(
@@ -355,6 +353,9 @@ def _finish(
     if any("git+" in requirement for requirement in dependencies.requirements):
         if "git" not in rewrite.builder_packages:
             rewrite.builder_packages.append("git")
+    # Imported here: the companion files pull in tomlkit, which check does not need.
+    from dockermig.migrate.companion_files import plan_companions, setuptools_note
+
     result.writes[result.path] = _render(tree, model, rewrite)
     result.notes.extend(rewrite.notes)
     if dependencies.spec is not None:
