@@ -224,11 +224,12 @@ def find_python(minor: str, uv_binary: str | None = None) -> str | None:
     ]
     candidates = []
     for root in roots:
-        candidates += [
-            path
-            for path in root.glob(f"{minor}.*/bin/python{minor}")
-            if os.access(path, os.X_OK)
-        ]
+        try:
+            found = list(root.glob(f"{minor}.*/bin/python{minor}"))
+        except OSError:
+            # A folder this user cannot read has no Python for it.
+            continue
+        candidates += [path for path in found if os.access(path, os.X_OK)]
     if not candidates:
         return None
     # Prefer the newest patch release.
