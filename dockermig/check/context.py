@@ -129,7 +129,7 @@ class CheckContext:
         from dockermig.migrate.engine import plan_migration
         from dockermig.migrate.outcome import Outcome
 
-        result = plan_migration(self.path, run_lock=False)
+        result = plan_migration(self.path, run_lock=False, companions=False)
         return "" if result.outcome is Outcome.MIGRATED else result.reason
 
     @cached_property

@@ -62,13 +62,15 @@ def plan_migration(
     run_lock: bool = True,
     release: str | None = None,
     convention: Convention | None = None,
+    companions: bool = True,
 ) -> FileResult:
     """Return the outcome for one Dockerfile and, when it migrates, the new file texts.
 
     With `run_lock` false, uv.lock is not made and its entry in `writes` is
     None. `release` is the Debian release for tags that do not name one; it
     overrides the convention's. `convention` defaults to the one found above
-    the file.
+    the file. With `companions` false, only the Dockerfile is planned, which
+    is all `check` needs to tell whether migrate would rewrite it.
     """
     if path.is_symlink():
         return FileResult(
@@ -86,7 +88,7 @@ def plan_migration(
             convention = find_convention(path)
         if release:
             convention = replace(convention, debian_release=release)
-        _plan(tree, build_model(tree), result, run_lock, convention)
+        _plan(tree, build_model(tree), result, run_lock, convention, companions)
     except (CannotMigrate, CompanionError) as reason:
         return FileResult(path, Outcome.NEEDS_ATTENTION, str(reason))
     except DockermigError as error:
@@ -100,6 +102,7 @@ def _plan(
     result: FileResult,
     run_lock: bool,
     convention: Convention,
+    companions: bool = True,
 ) -> None:
     if not model.stages:
         result.outcome, result.reason = Outcome.SKIPPED, "no FROM instruction"
@@ -124,9 +127,9 @@ def _plan(
         return
     _check_migratable(tree, model, result.path)
     if len(model.stages) > 1:
-        _plan_multi_stage(tree, model, result, run_lock, convention)
+        _plan_multi_stage(tree, model, result, run_lock, convention, companions)
     else:
-        _plan_single_stage(tree, model, model.stages[0], result, run_lock, convention)
+        _plan_single_stage(tree, model, model.stages[0], result, run_lock, convention, companions)
 
 
 def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> None:
@@ -223,6 +226,7 @@ def _plan_single_stage(
     result: FileResult,
     run_lock: bool,
     convention: Convention,
+    companions: bool = True,
 ) -> None:
     context = result.path.parent
     base = _choose_base(stage, convention)
@@ -278,7 +282,7 @@ def _plan_single_stage(
         rewrite.texts[instruction.start] = None
     for start, text in current_texts.items():
         rewrite.texts[start] = apt_plan.runtime_texts.get(start, text)
-    _finish(tree, model, rewrite, result, run_lock)
+    _finish(tree, model, rewrite, result, run_lock, companions)
 
 
 def _plan_multi_stage(
@@ -287,6 +291,7 @@ def _plan_multi_stage(
     result: FileResult,
     run_lock: bool,
     convention: Convention,
+    companions: bool = True,
 ) -> None:
     context = result.path.parent
     plan = plan_multi_stage(model, tree.escape, tree.newline)
@@ -325,7 +330,7 @@ def _plan_multi_stage(
     )
     for instruction in plan.runtime_removed:
         rewrite.texts[instruction.start] = None
-    _finish(tree, model, rewrite, result, run_lock)
+    _finish(tree, model, rewrite, result, run_lock, companions)
 
 
 def _choose_base(stage: Stage, convention: Convention) -> BaseChoice:
@@ -347,17 +352,20 @@ def _finish(
     rewrite: _Rewrite,
     result: FileResult,
     run_lock: bool,
+    companions: bool = True,
 ) -> None:
-    """Write the new Dockerfile text into `result`, then plan the companion files."""
+    """Write the new Dockerfile text into `result`, then, unless told not to, plan the companion files."""
     dependencies = rewrite.dependencies
     if any("git+" in requirement for requirement in dependencies.requirements):
         if "git" not in rewrite.builder_packages:
             rewrite.builder_packages.append("git")
+    result.writes[result.path] = _render(tree, model, rewrite)
+    result.notes.extend(rewrite.notes)
+    if not companions:
+        return
     # Imported here: the companion files pull in tomlkit, which check does not need.
     from dockermig.migrate.companion_files import plan_companions, setuptools_note
 
-    result.writes[result.path] = _render(tree, model, rewrite)
-    result.notes.extend(rewrite.notes)
     if dependencies.spec is not None:
         result.notes.extend(dependencies.spec.notes)
     if dependencies.index_plan is not None:
