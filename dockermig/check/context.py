@@ -121,7 +121,8 @@ class CheckContext:
         stays offline.
         """
         try:
-            on_disk = self.path.read_bytes().decode("utf-8")
+            data = self.path.read_bytes()
+            on_disk = data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
         if on_disk != self.tree.to_text():
@@ -129,7 +130,9 @@ class CheckContext:
         from dockermig.migrate.engine import plan_migration
         from dockermig.migrate.outcome import Outcome
 
-        result = plan_migration(self.path, run_lock=False, companions=False)
+        result = plan_migration(
+            self.path, run_lock=False, companions=False, parsed=(self.tree, data)
+        )
         return "" if result.outcome is Outcome.MIGRATED else result.reason
 
     @cached_property

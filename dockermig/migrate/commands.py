@@ -45,7 +45,19 @@ class RunScript:
 
 
 def run_script(instruction: Instruction, escape: str) -> RunScript | None:
-    """Return the shell script of a shell-form RUN, or None for exec form and heredocs."""
+    """Return the shell script of a shell-form RUN, or None for exec form and heredocs.
+
+    The script is kept on the instruction, because several rewrite steps read it.
+    """
+    cached = instruction.__dict__.get("_run_script")
+    if cached is not None and cached[0] == escape:
+        return cached[1]
+    script = _make_run_script(instruction, escape)
+    instruction.__dict__["_run_script"] = (escape, script)
+    return script
+
+
+def _make_run_script(instruction: Instruction, escape: str) -> RunScript | None:
     if instruction.json_arguments is not None or instruction.heredocs:
         return None
     view = shell_view(instruction.text, escape)

@@ -63,6 +63,7 @@ def plan_migration(
     release: str | None = None,
     convention: Convention | None = None,
     companions: bool = True,
+    parsed: tuple[Dockerfile, bytes] | None = None,
 ) -> FileResult:
     """Return the outcome for one Dockerfile and, when it migrates, the new file texts.
 
@@ -70,7 +71,8 @@ def plan_migration(
     None. `release` is the Debian release for tags that do not name one; it
     overrides the convention's. `convention` defaults to the one found above
     the file. With `companions` false, only the Dockerfile is planned, which
-    is all `check` needs to tell whether migrate would rewrite it.
+    is all `check` needs to tell whether migrate would rewrite it. `parsed`
+    is the tree and bytes of the file when the caller has read them already.
     """
     if path.is_symlink():
         return FileResult(
@@ -79,7 +81,7 @@ def plan_migration(
             f"{path}: is a symbolic link; migrate the file it points to instead",
         )
     try:
-        tree, data = read_dockerfile(path)
+        tree, data = parsed or read_dockerfile(path)
     except DockermigError as error:
         return FileResult(path, Outcome.ERROR, str(error))
     result = FileResult(path, Outcome.MIGRATED, originals={path: data})
