@@ -5,7 +5,7 @@ Python minor version and the same Debian release:
 
 - a slim tag becomes `python:X.Y-slim-<release>`. A tag that leaves the
   release open (`python:3.11-slim` moved from bookworm to trixie on
-  2025-08-11) is pinned to the default release, and the summary says so;
+  2025-08-11) is pinned to the default release, and the summary states it;
 - a full tag becomes `python:X.Y-<release>` in both stages, because a slim
   runtime would lack the tools and libraries the full image has;
 - an Alpine tag keeps musl and its Alpine release in both stages, and a tag
@@ -59,8 +59,8 @@ def choose_base_image(
 
     `default_release` is used when the tag does not name a Debian release.
     `forced_release` and `forced_python` come from an explicit convention and
-    replace what the tag names, with a note. `explicit_release` tells that the
-    user chose `default_release`, which a patch-pinned tag needs.
+    replace what the tag names, with a note. `explicit_release` is true when
+    the user chose `default_release`, which a patch-pinned tag needs.
     """
     line = stage.from_instruction.line
     written = stage.from_instruction.arguments.split()[0]

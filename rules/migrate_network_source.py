@@ -1,6 +1,6 @@
 """Migrate step: refuse images that fetch their source from the network at build time.
 
-Such an image builds whatever the remote holds at that moment, so dockermig
+Such an image builds whatever the remote contains at that moment, so dockermig
 cannot read its dependencies from the build context or prove the rewrite.
 """
 

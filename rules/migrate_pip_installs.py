@@ -51,7 +51,7 @@ class PipPlan:
     # New text of RUN instructions that keep other commands, by the offset of the RUN.
     rewritten: dict[int, str] = field(default_factory=dict)
     anchor: Instruction | None = None
-    # Where the installs went, when pip was told: --prefix, --user or a wheel folder.
+    # Folders that --prefix, --user or a wheel folder option sent the installs to.
     artifacts: list[str] = field(default_factory=list)
     # Folders in the image that pip installs as a project (`pip install .`, `-e /app`).
     project_paths: list[tuple[str, Instruction]] = field(default_factory=list)
@@ -59,7 +59,7 @@ class PipPlan:
     # "poetry" or "pipenv" when that tool installs the dependencies.
     manager: str | None = None
     manager_installs_project: bool = False
-    # The manager was told to skip development dependencies, as --no-dev does.
+    # The manager command skips development dependencies, as --no-dev does.
     manager_excludes_dev: bool = False
 
 

@@ -356,7 +356,7 @@ def _finish(
     run_lock: bool,
     companions: bool = True,
 ) -> None:
-    """Write the new Dockerfile text into `result`, then, unless told not to, plan the companion files."""
+    """Write the new Dockerfile text into `result`, then plan the companion files when `companions` is true."""
     dependencies = rewrite.dependencies
     if any("git+" in requirement for requirement in dependencies.requirements):
         if "git" not in rewrite.builder_packages:
