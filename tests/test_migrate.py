@@ -1201,3 +1201,45 @@ def test_migrate_poetry_without_package_folder(tmp_path):
     text = result.writes[tmp_path / "Dockerfile"]
     assert "--no-editable" not in text
     assert "demo-service has no package folder, so only its dependencies are installed, as Poetry does" in result.notes
+
+
+DRIFTED_UV = """\
+FROM python:3.12-bookworm-slim as builder
+COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/
+WORKDIR /app
+RUN --mount=type=cache,target=/root/.cache/uv \\
+    uv sync --no-dev --no-install-project
+
+FROM python:3.12-slim-bookworm
+COPY --from=builder /app/.venv /app/.venv
+"""
+
+
+def test_migrate_fixes_drift_when_asked(tmp_path):
+    write_files(tmp_path, {"Dockerfile": DRIFTED_UV})
+
+    untouched = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+    fixed = plan_migration(tmp_path / "Dockerfile", run_lock=False, fix_drift=True)
+
+    assert untouched.outcome is Outcome.UNCHANGED
+    assert fixed.outcome is Outcome.MIGRATED
+    assert fixed.writes[tmp_path / "Dockerfile"] == DRIFTED_UV.replace(
+        "python:3.12-bookworm-slim as builder", "python:3.12-slim-bookworm AS builder"
+    ).replace("uv sync --no-dev", "uv sync --frozen --no-dev")
+    assert fixed.notes == [
+        "line 1: replaced python:3.12-bookworm-slim, which does not exist, with python:3.12-slim-bookworm",
+        "line 1: wrote `AS` in the case of FROM",
+        "line 4: added --frozen to uv sync, so the image installs what uv.lock records",
+    ]
+
+
+def test_migrate_fix_drift_leaves_clean_file(tmp_path):
+    clean = DRIFTED_UV.replace("python:3.12-bookworm-slim as", "python:3.12-slim-bookworm AS").replace(
+        "uv sync --no-dev", "uv sync --locked --no-dev"
+    )
+    write_files(tmp_path, {"Dockerfile": clean})
+
+    process = run_dockermig("migrate", "--fix-drift", "--format", "json", str(tmp_path))
+
+    assert json.loads(process.stdout)[0]["outcome"] == "unchanged"
+    assert (tmp_path / "Dockerfile").read_text() == clean

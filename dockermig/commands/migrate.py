@@ -17,7 +17,9 @@ from dockermig.writer import check_unchanged, write_atomic
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--diff", "show_diff", is_flag=True, help="Print unified diffs and write nothing.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print unified diffs and write nothing."
+)
 @click.option(
     "--check",
     "check_only",
@@ -47,6 +49,12 @@ from dockermig.writer import check_unchanged, write_atomic
     help="Debian release for python tags that do not name one "
     "(default: bookworm). A tag that names a release keeps it.",
 )
+@click.option(
+    "--fix-drift",
+    is_flag=True,
+    help="Also repair Dockerfiles that already use uv: a python tag that does not "
+    "exist, `as` cased unlike FROM, and uv sync without --locked or --frozen.",
+)
 def migrate(
     paths: tuple[Path, ...],
     show_diff: bool,
@@ -54,6 +62,7 @@ def migrate(
     output_format: str,
     jobs: int,
     debian_release: str | None,
+    fix_drift: bool,
 ) -> None:
     """Rewrite pip-based Python Dockerfiles under PATHS (default: the current folder)
     into a uv builder stage and a slim runtime stage.
@@ -64,7 +73,9 @@ def migrate(
     """
     discovery = discover_dockerfiles(list(paths) or [Path(".")])
     dry_run = show_diff or check_only
-    results = _migrate_all(discovery.dockerfiles, dry_run, jobs, debian_release)
+    results = _migrate_all(
+        discovery.dockerfiles, dry_run, jobs, debian_release, fix_drift
+    )
     # Paths that discovery could not use are reported as errors among the others.
     results += [
         FileResult(error.path, Outcome.ERROR, str(error)) for error in discovery.errors
@@ -83,7 +94,11 @@ def migrate(
 
 
 def _migrate_all(
-    dockerfiles: list[Path], dry_run: bool, jobs: int, release: str | None
+    dockerfiles: list[Path],
+    dry_run: bool,
+    jobs: int,
+    release: str | None,
+    fix_drift: bool = False,
 ) -> list[FileResult]:
     """Plan (and unless `dry_run`, write) every Dockerfile, returning results in input order.
 
@@ -97,7 +112,9 @@ def _migrate_all(
     def migrate_folder(paths: list[Path]) -> list[FileResult]:
         results = []
         for path in paths:
-            result = plan_migration(path, run_lock=not dry_run, release=release)
+            result = plan_migration(
+                path, run_lock=not dry_run, release=release, fix_drift=fix_drift
+            )
             if result.outcome is Outcome.MIGRATED and not dry_run:
                 _write(result)
             results.append(result)
@@ -129,7 +146,9 @@ def _print_diffs(result: FileResult) -> None:
             click.echo(f"# {path}: would be created by `uv lock`")
             continue
         original = result.originals.get(path)
-        before = original.decode("utf-8", errors="replace") if original is not None else ""
+        before = (
+            original.decode("utf-8", errors="replace") if original is not None else ""
+        )
         diff = difflib.unified_diff(
             before.splitlines(keepends=True),
             text.splitlines(keepends=True),
@@ -162,9 +181,13 @@ def _report(results: list[FileResult], output_format: str, dry_run: bool) -> Non
         Outcome.ERROR: "red",
     }
     for result in results:
-        details = "; ".join([result.reason, *result.notes] if result.reason else result.notes)
+        details = "; ".join(
+            [result.reason, *result.notes] if result.reason else result.notes
+        )
         outcome = result.outcome.value
         if dry_run and result.outcome is Outcome.MIGRATED:
             outcome = "would migrate"
-        table.add_row(str(result.path), f"[{styles[result.outcome]}]{outcome}[/]", details)
+        table.add_row(
+            str(result.path), f"[{styles[result.outcome]}]{outcome}[/]", details
+        )
     Console(stderr=False).print(table)

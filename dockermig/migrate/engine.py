@@ -35,6 +35,7 @@ from dockermig.model import DockerfileModel, Stage, build_model
 from dockermig.rules.migrate_apt_split import builder_apt_run, plan_apt_split
 from dockermig.rules.migrate_base_image import BaseChoice, choose_base_image
 from dockermig.rules.migrate_builder_stage import builder_stage_text, venv_copy_text
+from dockermig.rules.migrate_fix_drift import plan_drift_fixes
 from dockermig.rules.migrate_multi_stage import plan_multi_stage
 from dockermig.rules.migrate_network_source import find_network_source
 from dockermig.rules.migrate_pip_installs import (
@@ -64,6 +65,7 @@ def plan_migration(
     convention: Convention | None = None,
     companions: bool = True,
     parsed: tuple[Dockerfile, bytes] | None = None,
+    fix_drift: bool = False,
 ) -> FileResult:
     """Return the outcome for one Dockerfile and, when it migrates, the new file texts.
 
@@ -73,6 +75,8 @@ def plan_migration(
     the file. With `companions` false, only the Dockerfile is planned, which
     is all `check` needs to tell whether migrate would rewrite it. `parsed`
     is the tree and bytes of the file when the caller has read them already.
+    With `fix_drift`, a file that already uses uv gets the fixes of
+    rules/migrate_fix_drift.py.
     """
     if path.is_symlink():
         return FileResult(
@@ -90,12 +94,44 @@ def plan_migration(
             convention = find_convention(path)
         if release:
             convention = replace(convention, debian_release=release)
-        _plan(tree, build_model(tree), result, run_lock, convention, companions)
+        model = build_model(tree)
+        if fix_drift and _uses_uv_sync(tree):
+            _fix_drift(tree, model, result, convention)
+        else:
+            _plan(tree, model, result, run_lock, convention, companions)
     except (CannotMigrate, CompanionError) as reason:
         return FileResult(path, Outcome.NEEDS_ATTENTION, str(reason))
     except DockermigError as error:
         return FileResult(path, Outcome.ERROR, str(error))
     return result
+
+
+def _uses_uv_sync(tree: Dockerfile) -> bool:
+    return any(
+        run.name == "RUN" and _UV_SYNC.search(run.arguments)
+        for run in tree.instructions
+    )
+
+
+def _fix_drift(
+    tree: Dockerfile, model: DockerfileModel, result: FileResult, convention: Convention
+) -> None:
+    fixes = plan_drift_fixes(model, convention.sync)
+    if not fixes.texts:
+        result.outcome, result.reason = (
+            Outcome.UNCHANGED,
+            "already builds its venv with uv sync",
+        )
+        return
+    parts = [tree.bom]
+    for node in tree.nodes:
+        parts.append(
+            fixes.texts.get(node.start, node.text)
+            if isinstance(node, Instruction)
+            else node.text
+        )
+    result.writes[result.path] = "".join(parts)
+    result.notes.extend(fixes.notes)
 
 
 def _plan(
@@ -131,7 +167,9 @@ def _plan(
     if len(model.stages) > 1:
         _plan_multi_stage(tree, model, result, run_lock, convention, companions)
     else:
-        _plan_single_stage(tree, model, model.stages[0], result, run_lock, convention, companions)
+        _plan_single_stage(
+            tree, model, model.stages[0], result, run_lock, convention, companions
+        )
 
 
 def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> None:
@@ -435,7 +473,9 @@ def _names_indexes(dependencies: Dependencies) -> bool:
         return bool(dependencies.spec.index_settings)
     requirements = dependencies.requirement_set
     return bool(
-        requirements.index_url or requirements.extra_index_urls or requirements.find_links
+        requirements.index_url
+        or requirements.extra_index_urls
+        or requirements.find_links
     )
 
 
