@@ -181,6 +181,8 @@ def _read_builder_command(
 def _read_runtime(plan: MultiStagePlan, outputs: list[str], escape: str) -> None:
     """Find the copies of the builder's output and the RUNs that install its wheels."""
     names = {plan.builder.name.lower(), "0"}
+    # Where the final stage put the builder's output (`COPY --from=b /app/wheels /wheels`).
+    landed = list(outputs)
     for instruction in plan.runtime.instructions:
         if (
             instruction.name == "COPY"
@@ -195,9 +197,12 @@ def _read_runtime(plan: MultiStagePlan, outputs: list[str], escape: str) -> None
                 )
             plan.runtime_removed.append(instruction)
             plan.anchor = plan.anchor or instruction
+            _, destination = copy_sources_and_destination(instruction)
+            workdir = plan.runtime.workdir_at(instruction)
+            landed.append(posixpath.normpath(posixpath.join(workdir, destination)))
         elif instruction.name == "RUN" and mentions_pip_install(instruction):
             script = run_script(instruction, escape)
-            if script is None or not _installs_only_outputs(script, outputs):
+            if script is None or not _installs_only_outputs(script, landed):
                 raise CannotMigrate(
                     f"line {instruction.line}: the final stage runs pip install on more "
                     "than the first stage's wheels"

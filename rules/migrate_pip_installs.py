@@ -126,7 +126,7 @@ def plan_pip_installs(
 
 
 _PIP_INSTALL = re.compile(
-    r"\bpip[0-9.]*\s+install\b|-m\s+pip\s+install\b"
+    r"\bpip[0-9.]*(?:\s+-\S+)*\s+install\b|-m\s+pip(?:\s+-\S+)*\s+install\b"
     r"|\bpoetry\s+install\b|\bpipenv\s+(?:install|sync)\b"
 )
 

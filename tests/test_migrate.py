@@ -309,6 +309,8 @@ def test_migrate_rewrites_into_two_stages(tmp_path):
         "builder installs gcc libpq-dev",
         "runtime no longer installs gcc",
         "runtime installs libpq5 in place of libpq-dev",
+        "added setuptools<81 to the dependencies: the python 3.11 image ships "
+        "setuptools, and some packages import pkg_resources without declaring it",
     ]
     assert (tmp_path / "Dockerfile").read_text() == ORDERS_AFTER.format(uv=_uv_version())
     project = tomllib.loads((tmp_path / "pyproject.toml").read_text())["project"]
@@ -316,6 +318,7 @@ def test_migrate_rewrites_into_two_stages(tmp_path):
     assert project["dependencies"] == [
         "flask==3.0.3",
         "psycopg2==2.9.10 ; sys_platform == 'linux'",
+        "setuptools<81",
     ]
     lock = tomllib.loads((tmp_path / "uv.lock").read_text())
     versions = {package["name"]: package.get("version") for package in lock["package"]}
@@ -473,7 +476,10 @@ def test_migrate_edits_existing_companions(tmp_path):
 
     new_pyproject = result.writes[tmp_path / "pyproject.toml"]
     assert new_pyproject.startswith(existing)
-    assert tomllib.loads(new_pyproject)["project"]["dependencies"] == ["flask==3.0.3"]
+    assert tomllib.loads(new_pyproject)["project"]["dependencies"] == [
+        "flask==3.0.3",
+        "setuptools<81",
+    ]
     assert tomllib.loads(new_pyproject)["tool"]["ruff"] == {"line-length": 100}
     assert result.writes[tmp_path / ".dockerignore"] == "*.log\n.venv"
 
@@ -823,7 +829,7 @@ def test_migrate_two_stage_pip_builds(tmp_path, dockerfile, venv, runtime_part):
     if venv == "/opt/venv":
         assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in builder_text
     pyproject = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])
-    assert pyproject["project"]["dependencies"] == ["flask==3.0.3"]
+    assert pyproject["project"]["dependencies"] == ["flask==3.0.3", "setuptools<81"]
 
 
 def test_migrate_two_stage_keeps_build_packages(tmp_path):
@@ -1243,3 +1249,62 @@ def test_migrate_fix_drift_leaves_clean_file(tmp_path):
 
     assert json.loads(process.stdout)[0]["outcome"] == "unchanged"
     assert (tmp_path / "Dockerfile").read_text() == clean
+
+
+def test_migrate_no_setuptools_for_newer_python(tmp_path):
+    dockerfile = "FROM python:3.12-slim-bookworm\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    pyproject = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])
+    assert pyproject["project"]["dependencies"] == ["flask==3.0.3"]
+
+
+def test_migrate_sees_pip_options_before_install(tmp_path):
+    dockerfile = "FROM python:3.12-slim-bookworm\nCOPY requirements.txt .\nRUN pip --no-cache-dir install -r requirements.txt\n"
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+
+
+def test_migrate_two_stage_wheels_copied_elsewhere(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm AS builder\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip wheel --wheel-dir /app/wheels -r requirements.txt\n"
+        "FROM python:3.12-slim-bookworm\nCOPY --from=builder /app/wheels /wheels\n"
+        "RUN pip install --no-cache /wheels/*\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+
+
+def test_migrate_image_python_pip_command_allowed(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\nCOPY requirements.txt .\n"
+        "RUN /usr/local/bin/python -m pip install --upgrade pip && pip install -r requirements.txt\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+
+
+def test_migrate_diff_marks_missing_newline(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim-bookworm\nCOPY requirements.txt .\nRUN pip install -r requirements.txt",
+            "requirements.txt": REQUIREMENTS,
+        },
+    )
+
+    process = run_dockermig("migrate", "--diff", str(tmp_path))
+
+    assert "-RUN pip install -r requirements.txt\n\\ No newline at end of file\n" in process.stdout

@@ -155,7 +155,16 @@ def _print_diffs(result: FileResult) -> None:
             fromfile=_diff_name("a", path) if original is not None else "/dev/null",
             tofile=_diff_name("b", path),
         )
-        click.echo("".join(diff), nl=False)
+        click.echo("".join(_mark_missing_newlines(diff)), nl=False)
+
+
+def _mark_missing_newlines(lines):
+    """End every diff line, adding the marker patch uses for a file without a final newline."""
+    for line in lines:
+        if line.endswith("\n"):
+            yield line
+        else:
+            yield line + "\n\\ No newline at end of file\n"
 
 
 def _diff_name(side: str, path: Path) -> str:

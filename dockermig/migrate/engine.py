@@ -19,7 +19,7 @@ from dockermig.images import (
     pinned_uv_version,
     python_minors_for,
 )
-from dockermig.migrate.commands import shell_view, command_name, run_script
+from dockermig.migrate.commands import command_name, pip_arguments, run_script, shell_view
 from dockermig.migrate.dependencies import (
     Dependencies,
     index_secrets,
@@ -217,6 +217,16 @@ def _check_program_paths(instruction: Instruction, tree: Dockerfile) -> None:
     matches = list(_IMAGE_PROGRAM_PATH.finditer(instruction.text))
     if not matches:
         return
+    # `/usr/local/bin/python -m pip install` is a pip command, which migrate translates.
+    script = run_script(instruction, tree.escape) if instruction.name == "RUN" else None
+    pip_programs = [
+        command[0] for command in (script.commands if script else []) if pip_arguments(command)
+    ]
+    matches = [
+        match
+        for match in matches
+        if not any(word.start <= match.start() < word.end for word in pip_programs)
+    ]
     creators = [
         other.text
         for other in tree.instructions
@@ -399,6 +409,7 @@ def _finish(
     if any("git+" in requirement for requirement in dependencies.requirements):
         if "git" not in rewrite.builder_packages:
             rewrite.builder_packages.append("git")
+    _keep_image_setuptools(rewrite, result)
     result.writes[result.path] = _render(tree, model, rewrite)
     result.notes.extend(rewrite.notes)
     if not companions:
@@ -465,6 +476,33 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
             continue
         parts.append(node.text)
     return "".join(parts)
+
+
+# The python images of these minors ship setuptools; those of 3.12 and later do not.
+IMAGE_SETUPTOOLS_MINORS = ("3.7", "3.8", "3.9", "3.10", "3.11")
+# setuptools 81 and later may drop pkg_resources, which such packages import.
+IMAGE_SETUPTOOLS_REQUIREMENT = "setuptools<81"
+
+
+def _keep_image_setuptools(rewrite: _Rewrite, result: FileResult) -> None:
+    """Add setuptools to a requirements-based venv when the original image had it.
+
+    Packages such as drf-yasg import pkg_resources without declaring setuptools
+    and worked because the python image ships it; a uv venv has no setuptools.
+    """
+    requirement_set = rewrite.dependencies.requirement_set
+    if rewrite.base.minor not in IMAGE_SETUPTOOLS_MINORS or requirement_set is None:
+        return
+    if rewrite.dependencies.spec is not None:
+        return
+    if any(re.match(r"setuptools\b", item, re.I) for item in requirement_set.requirements):
+        return
+    requirement_set.requirements.append(IMAGE_SETUPTOOLS_REQUIREMENT)
+    rewrite.notes.append(
+        f"added {IMAGE_SETUPTOOLS_REQUIREMENT} to the dependencies: the python "
+        f"{rewrite.base.minor} image ships setuptools, and some packages import "
+        "pkg_resources without declaring it"
+    )
 
 
 def _names_indexes(dependencies: Dependencies) -> bool:
