@@ -36,6 +36,12 @@ IGNORED_WITH_VALUE = {
     "--retries", "--upgrade-strategy", "--cache-dir", "--trusted-host",
     "--exists-action", "--log",
 }  # fmt: skip
+# pip's index options on the command line, and which PipPlan list each fills.
+INDEX_OPTIONS = {
+    "-i": "index_url", "--index-url": "index_url",
+    "--extra-index-url": "extra_index_urls",
+    "-f": "find_links", "--find-links": "find_links",
+}  # fmt: skip
 # Packages that install the installer itself; the builder has uv, so they are dropped.
 TOOLING_PACKAGES = {"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pip-tools"}
 INSTALLERS = {"pip", "uv", "poetry", "pipenv", "pip-tools"}
@@ -56,6 +62,10 @@ class PipPlan:
     # Folders in the image that pip installs as a project (`pip install .`, `-e /app`).
     project_paths: list[tuple[str, Instruction]] = field(default_factory=list)
     editable: bool = False
+    # Index options given on the pip command line, as pip spells them.
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    find_links: list[str] = field(default_factory=list)
     # "poetry" or "pipenv" when that tool installs the dependencies.
     manager: str | None = None
     manager_installs_project: bool = False
@@ -216,6 +226,11 @@ def _read_pip_command(
         if builder and value == "--no-deps":
             index += 1
             continue
+        if name in INDEX_OPTIONS:
+            url = inline if has_inline else _next_value(arguments, index, line)
+            index += 1 if has_inline else 2
+            _add_index_option(INDEX_OPTIONS[name], url, line, plan)
+            continue
         if value in IGNORED_FLAGS:
             index += 1
             continue
@@ -246,6 +261,18 @@ def _read_pip_command(
         plan.packages.extend(
             package for package, name in zip(packages, names) if name not in INSTALLERS
         )
+
+
+def _add_index_option(target: str, url: str, line: int, plan: PipPlan) -> None:
+    if "$" in url:
+        raise CannotMigrate(
+            f"line {line}: the index URL {url!r} comes from a variable, so dockermig "
+            "cannot write it into pyproject.toml; write the URL (without credentials) out"
+        )
+    if target == "index_url":
+        plan.index_url = url
+    else:
+        getattr(plan, target).append(url)
 
 
 def _next_value(arguments, index: int, line: int) -> str:

@@ -1308,3 +1308,19 @@ def test_migrate_diff_marks_missing_newline(tmp_path):
     process = run_dockermig("migrate", "--diff", str(tmp_path))
 
     assert "-RUN pip install -r requirements.txt\n\\ No newline at end of file\n" in process.stdout
+
+
+def test_migrate_translates_index_on_command_line(tmp_path):
+    dockerfile = (
+        "FROM python:3.12-slim-bookworm\nCOPY requirements.txt .\n"
+        "RUN pip install --extra-index-url https://download.example.org/whl/cpu -r requirements.txt\n"
+    )
+    write_files(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": REQUIREMENTS})
+
+    # No lock: the index host is not reachable from the tests.
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    indexes = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])["tool"]["uv"]["index"]
+    assert [index["url"] for index in indexes] == ["https://download.example.org/whl/cpu"]
+    assert any("uv takes each package from the first index that has it" in note for note in result.notes)

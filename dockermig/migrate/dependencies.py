@@ -263,6 +263,12 @@ def read_requirement_files(
     combined.requirements.extend(
         package for package in pip_plan.packages if package not in combined.requirements
     )
+    # Index options of the pip command line count like those of a requirements file.
+    combined.index_url = pip_plan.index_url or combined.index_url
+    combined.extra_index_urls.extend(
+        url for url in pip_plan.extra_index_urls if url not in combined.extra_index_urls
+    )
+    combined.find_links.extend(url for url in pip_plan.find_links if url not in combined.find_links)
     if combined.problems:
         problem = combined.problems[0]
         raise CannotMigrate(
