@@ -125,7 +125,7 @@ class ImageFacts:
 
     `release` is a Debian codename, `alpine` or `alpine3.NN`, or None when
     unknown. `python_minor` and `interpreter` are None when the image has no
-    Python or it is unknown; `has_python` tells these apart (None = unknown).
+    Python or it is unknown; `has_python` distinguishes the two (None = unknown).
     `floating` names what the tag lets change over time: "release", "python".
     """
 

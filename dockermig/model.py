@@ -1,4 +1,4 @@
-"""What a Dockerfile means: its stages, their base images and working folders."""
+"""The meaning of a Dockerfile: its stages, their base images and working folders."""
 
 import posixpath
 import re

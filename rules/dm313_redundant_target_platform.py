@@ -4,8 +4,8 @@
 BuildKit's RedundantTargetPlatform check.
 
 ## Why it matters
-A stage is built for the target platform unless `--platform` says
-otherwise, so the flag adds nothing and suggests that the stage is special.
+A stage is built for the target platform unless `--platform` sets
+another, so the flag adds nothing and suggests that the stage is special.
 
 ## Example
 ```dockerfile

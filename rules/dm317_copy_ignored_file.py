@@ -9,7 +9,7 @@ in the build context; so does this rule. Missing files are DM111
 
 ## Why it matters
 The file is not sent to the builder, so the step fails with "not found", or,
-with a glob, silently copies less than it says.
+with a glob, silently copies less than it names.
 
 ## Example
 ```dockerfile

@@ -8,7 +8,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from dockermig.check.dockerignore import Pattern, is_excluded, parse_dockerignore
+from dockermig.dockerignore import Pattern, is_excluded, parse_dockerignore
 from dockermig.convention import Convention, find_convention
 from dockermig.model import DockerfileModel, build_model
 from dockermig.syntax import Dockerfile

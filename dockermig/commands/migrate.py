@@ -69,7 +69,7 @@ def migrate(
 
     Beside each migrated Dockerfile it writes pyproject.toml, a uv.lock made by
     `uv lock`, and a .dockerignore that excludes .venv. Files it cannot migrate
-    safely stay byte-identical, and the table says why.
+    safely stay byte-identical, and the table gives the reason.
     """
     discovery = discover_dockerfiles(list(paths) or [Path(".")])
     dry_run = show_diff or check_only

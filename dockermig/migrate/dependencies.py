@@ -1,4 +1,4 @@
-"""What the venv of a migrated image gets: requirements files, a project's metadata, indexes.
+"""The contents of a migrated image's venv: requirements files, a project's metadata, indexes.
 
 Requirements files are found where the Dockerfile copies them from the build
 context. When pip installs the project itself, or Poetry or Pipenv install
@@ -45,7 +45,7 @@ _PIP_CONF = re.compile(r"(?:^|/)pip\.(?:conf|ini)$")
 
 @dataclass
 class Dependencies:
-    """What the venv gets: requirements files, or a project's own metadata."""
+    """The source of the venv's packages: requirements files, or a project's own metadata."""
 
     requirement_set: RequirementSet | None = None
     spec: ProjectSpec | None = None

@@ -19,7 +19,7 @@ class CannotMigrate(Exception):
 
 @dataclass
 class FileResult:
-    """What migrate decided for one Dockerfile, and the text of every file it would write."""
+    """Migrate's decision for one Dockerfile, and the text of every file it would write."""
 
     path: Path
     outcome: Outcome

@@ -1,9 +1,10 @@
 """Match paths against .dockerignore patterns as BuildKit does.
 
-BuildKit (moby/patternmatcher) cleans each pattern, drops a leading `/`,
-reads `*`, `?` and `[...]` within one path segment and `**` across segments,
-and lets the last matching pattern win, where a `!pattern` re-includes. A
-path is excluded when it or one of its parent folders matches.
+A line whose first character is `#` is a comment. BuildKit (moby/patternmatcher)
+cleans each pattern, drops a leading `/`, reads `*`, `?` and `[...]` within one
+path segment and `**` across segments, and lets the last matching pattern win,
+where a `!pattern` re-includes. A path is excluded when it or one of its
+parent folders matches. check and migrate both read .dockerignore with this.
 """
 
 import posixpath
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Pattern:
+    """One cleaned pattern; `exclusion` is True for a `!` line, which re-includes."""
+
     text: str
     regex: re.Pattern
     exclusion: bool
@@ -20,9 +23,12 @@ class Pattern:
 
 def parse_dockerignore(text: str) -> list[Pattern]:
     patterns = []
-    for raw in text.splitlines():
+    for raw in text.removeprefix("\ufeff").splitlines():
+        # The comment test comes before trimming, as in BuildKit.
+        if raw.startswith("#"):
+            continue
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line:
             continue
         exclusion = line.startswith("!")
         if exclusion:
@@ -30,7 +36,7 @@ def parse_dockerignore(text: str) -> list[Pattern]:
         cleaned = posixpath.normpath(line).lstrip("/")
         if cleaned in ("", "."):
             continue
-        patterns.append(Pattern(cleaned, _compile(cleaned), exclusion))
+        patterns.append(Pattern(cleaned, compile_pattern(cleaned), exclusion))
     return patterns
 
 
@@ -48,7 +54,8 @@ def is_excluded(patterns: list[Pattern], path: str) -> bool:
     return excluded
 
 
-def _compile(pattern: str) -> re.Pattern:
+def compile_pattern(pattern: str) -> re.Pattern:
+    """Return the regular expression for one cleaned pattern, to match whole paths."""
     regex = []
     index = 0
     while index < len(pattern):
@@ -70,7 +77,7 @@ def _compile(pattern: str) -> re.Pattern:
             if closing == -1:
                 regex.append(re.escape(char))
             else:
-                body = pattern[index + 1 : closing]
+                body = pattern[index + 1 : closing].replace("\\", "\\\\")
                 if body[:1] in ("!", "^"):
                     body = "^" + body[1:]
                 regex.append(f"[{body}]")
