@@ -4,7 +4,6 @@ import errno
 import fnmatch
 import os
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +56,8 @@ def _git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
     """Return the candidates that git ignores; an empty set outside a git work tree."""
     if not candidates:
         return set()
+    import subprocess  # only here: it is a noticeable share of a one-file check's start-up
+
     try:
         result = subprocess.run(
             ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],

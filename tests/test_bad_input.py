@@ -23,7 +23,7 @@ from conftest import run_dockermig, snapshot
 
 import dockermig.commands.migrate as migrate_command
 from dockermig import writer
-from dockermig.cli import cli
+from dockermig.commands.group import cli
 from dockermig.discovery import MAX_DOCKERFILE_BYTES
 from dockermig.errors import InputFileError
 from dockermig.writer import write_atomic

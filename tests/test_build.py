@@ -550,7 +550,7 @@ def test_cli_short_help_matches_commands():
     so each entry must stay equal to the command's own first help sentence."""
     import click
 
-    from dockermig.cli import SHORT_HELP, SUBCOMMANDS, cli
+    from dockermig.commands.group import SHORT_HELP, SUBCOMMANDS, cli
 
     context = click.Context(cli)
     assert set(SHORT_HELP) == set(SUBCOMMANDS)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dockermig.check.registry import all_rules
 from dockermig.check.runner import check_bytes
-from dockermig.cli import cli
+from dockermig.commands.group import cli
 
 GOOD = """\
 FROM python:3.12-slim-trixie AS builder
@@ -370,3 +370,51 @@ def test_sarif_relative_uri(tmp_path, monkeypatch):
         "artifactLocation"
     ]["uri"]
     assert uri == "Dockerfile"
+
+
+def _run_dockermig(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run dockermig's entry point in a new interpreter; return the result and the click modules it loaded."""
+    import sys
+
+    code = (
+        "import sys\n"
+        "from dockermig.cli import main\n"
+        f"sys.argv = ['dockermig', *{list(args)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    loaded = sorted(m for m in sys.modules if m == 'click' or m.startswith('click.'))\n"
+        "    print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    loaded_line = [line for line in completed.stderr.splitlines() if line.startswith("LOADED")]
+    return completed, loaded_line
+
+
+def test_plain_check_skips_click_and_matches_the_click_run(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text(DRIFTED)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "Dockerfile").write_text("FROM python:3.12-slim-trixie\nRUN pip install flask\n")
+
+    plain, plain_loaded = _run_dockermig("check", "a/Dockerfile", "b", cwd=tmp_path)
+    # `--jobs 1` is an option, so this run goes through click.
+    with_click, click_loaded = _run_dockermig("check", "--jobs", "1", "a/Dockerfile", "b", cwd=tmp_path)
+
+    assert plain_loaded == ["LOADED []"]
+    assert click_loaded != ["LOADED []"]
+    assert plain.returncode == with_click.returncode == 1
+    assert "DM202" in plain.stdout and "b/Dockerfile" in plain.stdout
+    assert plain.stdout == with_click.stdout
+    assert plain.stderr.replace(plain_loaded[0], "") == with_click.stderr.replace(click_loaded[0], "")
+
+
+def test_plain_check_reports_a_missing_file_like_the_click_run(tmp_path):
+    plain, _ = _run_dockermig("check", "absent/Dockerfile", cwd=tmp_path)
+    with_click, _ = _run_dockermig("check", "--jobs", "1", "absent/Dockerfile", cwd=tmp_path)
+    assert plain.returncode == with_click.returncode == 2
+    first_plain = plain.stderr.splitlines()[0]
+    assert first_plain == with_click.stderr.splitlines()[0]
+    assert "absent/Dockerfile" in first_plain

@@ -107,10 +107,21 @@ def run_script(instruction: Instruction) -> str:
     return "\n".join(parts)
 
 
-def commands_of(instruction: Instruction) -> list[Command]:
-    """Split a RUN into simple commands, dropping `VAR=value` prefixes and wrappers such as sudo."""
+def commands_of(instruction: Instruction, escape: str = "\\") -> list[Command]:
+    """Split a RUN into simple commands, dropping `VAR=value` prefixes and wrappers such as sudo.
+
+    A shell-form RUN is read by migrate's reader, which keeps its words on the
+    instruction, so check and migrate split each RUN once between them.
+    """
+    from dockermig.migrate.commands import run_script as shell_form_script
+
+    script = shell_form_script(instruction, escape)
+    if script is not None:
+        groups = script.commands
+    else:
+        groups = split_commands(split_words(run_script(instruction)))
     commands = []
-    for words in split_commands(split_words(run_script(instruction))):
+    for words in groups:
         values = [word.value for word in words]
         env: dict[str, str] = {}
         while values and (_ASSIGNMENT.match(values[0]) or values[0] in _WRAPPERS):
@@ -342,7 +353,7 @@ class Analysis:
         key = id(instruction)
         commands = self._commands.get(key)
         if commands is None:
-            commands = commands_of(instruction)
+            commands = commands_of(instruction, self.model.tree.escape)
             self._commands[key] = commands
         return commands
 

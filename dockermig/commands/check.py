@@ -5,27 +5,10 @@ from pathlib import Path
 
 import click
 
-PARSE_ERROR_CODE = "DM001"
-
-from dockermig.check.config import FAIL_LEVELS, parse_fail_level
-from dockermig.check.findings import Finding
-from dockermig.check.formats import (
-    FORMATS,
-    format_concise,
-    format_github,
-    format_json,
-    format_sarif,
-)
-from dockermig.check.registry import (
-    all_rules,
-    find_rule,
-    selected_rules,
-    validate_selector,
-)
-from dockermig.check.runner import CheckOptions, CheckResult, check_paths
-from dockermig.discovery import discover_dockerfiles
-
-DEFAULT_FAIL_LEVEL = "warning"
+from dockermig.check.command import run_check
+from dockermig.check.config import FAIL_LEVELS
+from dockermig.check.formats import FORMATS
+from dockermig.check.registry import all_rules, find_rule, validate_selector
 
 
 def _split_selectors(
@@ -95,63 +78,8 @@ def check(
     Exit status: 0 when no finding reaches the fail level, 1 when one does,
     2 on a usage, configuration or input error.
     """
-    discovery = discover_dockerfiles(list(paths) or [Path(".")])
-    files = discovery.dockerfiles
-    if not files and not discovery.errors:
-        click.echo("dockermig check: no Dockerfiles found", err=True)
-    options = CheckOptions(select=select, ignore=ignore or [])
-    result = check_paths(files, options, jobs=jobs)
-    output_format = output_format or ("full" if sys.stdout.isatty() else "concise")
-    _print_report(result, output_format, select, ignore or [])
-    errors = [str(error) for error in discovery.errors] + result.errors
-    for error in errors:
-        click.echo(f"error: {error}", err=True)
-    # A file that cannot be read as a Dockerfile (DM001) is an input error too.
-    if errors or any(finding.code == PARSE_ERROR_CODE for finding in result.findings):
-        sys.exit(2)
-    sys.exit(1 if _fails(result, fail_level) else 0)
-
-
-def _fails(result: CheckResult, cli_fail_level: str | None) -> bool:
-    for finding in result.findings:
-        level_name = (
-            cli_fail_level or result.fail_levels.get(finding.path) or DEFAULT_FAIL_LEVEL
-        )
-        level = parse_fail_level(level_name)
-        if level is not None and finding.severity >= level:
-            return True
-    return False
-
-
-def _print_report(
-    result: CheckResult, output_format: str, select: list[str] | None, ignore: list[str]
-) -> None:
-    findings = result.findings
-    if output_format == "full":
-        from dockermig.check.full import print_full
-
-        print_full(findings)
-        click.echo(_summary(findings, result.files))
-        return
-    if output_format == "concise":
-        click.echo(format_concise(findings), nl=False)
-        if findings:
-            click.echo(_summary(findings, result.files), err=True)
-        return
-    if output_format == "json":
-        click.echo(format_json(findings), nl=False)
-    elif output_format == "sarif":
-        click.echo(format_sarif(findings, selected_rules(select, ignore)), nl=False)
-    elif output_format == "github":
-        click.echo(format_github(findings), nl=False)
-
-
-def _summary(findings: list[Finding], files: int) -> str:
-    fixable = sum(1 for finding in findings if finding.migrate_fixes)
-    text = f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} in {files} file{'s' if files != 1 else ''}"
-    if fixable:
-        text += f"; `dockermig migrate` can fix {fixable} (marked [*])"
-    return text
+    status = run_check(list(paths), select, ignore, fail_level, output_format, jobs)
+    sys.exit(status)
 
 
 @click.command()

@@ -61,15 +61,11 @@ def _make_run_script(instruction: Instruction, escape: str) -> RunScript | None:
     if instruction.json_arguments is not None or instruction.heredocs:
         return None
     view = shell_view(instruction.text, escape)
-    # The words start after the keyword and the flags.
-    body_start = _arguments_offset(view, instruction)
-    shifted = [
-        Word(w.value, w.start + body_start, w.end + body_start, w.quoted, w.is_operator)
-        for w in split_words(view[body_start:])
-    ]
-    while shifted and shifted[-1].is_operator and shifted[-1].value == "\n":
-        shifted.pop()
-    return RunScript(instruction, view, shifted)
+    # The script's words follow the keyword and the flags.
+    words = split_words(view)[1 + len(instruction.flags) :]
+    while words and words[-1].is_operator and words[-1].value == "\n":
+        words.pop()
+    return RunScript(instruction, view, words)
 
 
 _SHELL_HEREDOC = re.compile(
@@ -118,13 +114,6 @@ def shell_view(text: str, escape: str) -> str:
         view.append(bare + ending)
         continued = False
     return "".join(view)
-
-
-def _arguments_offset(view: str, instruction: Instruction) -> int:
-    """Return the offset in `view` where the arguments start, after keyword and flags."""
-    words = split_words(view)
-    skip = 1 + len(instruction.flags)
-    return words[skip].start if len(words) > skip else len(view)
 
 
 def is_pip_install(command: list[Word]) -> bool:
