@@ -23,6 +23,8 @@ COPY --from=builder /build/.venv /app/.venv
 ## Fix
 Copy the venv to the path it was built at, or build it where it will run
 (set `WORKDIR` or `UV_PROJECT_ENVIRONMENT` in the builder).
+`dockermig migrate --fix-drift` changes the COPY destination, and ENV
+values of that stage that name the old path, when nothing else uses it.
 """
 
 from dockermig.check.analysis import stage_label
@@ -30,6 +32,8 @@ from dockermig.check.findings import Diagnostic, node_span
 
 CODE = "DM104"
 NAME = "venv-path-mismatch"
+# Its [*] fixes need this option of `dockermig migrate`.
+MIGRATE_OPTION = "--fix-drift"
 SEVERITY = "error"
 
 
@@ -42,4 +46,5 @@ def check(context):
             f"venv built at {copy.build.path} in {stage_label(copy.build.stage)} is copied to "
             f"{copy.landing}; its scripts' shebangs still point at {copy.build.path}/bin/python",
             f"copy it to {copy.build.path}, or build it at {copy.landing}",
+            migrate_fixes=context.drift_fix_repairs(CODE, copy.instruction),
         )

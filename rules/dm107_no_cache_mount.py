@@ -18,6 +18,8 @@ RUN uv sync --locked
 
 ## Fix
 `RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked`.
+`dockermig migrate --fix-drift` adds that mount to a RUN that has no cache
+mount and runs as root with uv's default cache folder.
 
 ## Known problems
 A non-root `USER` has another home folder; any cache mount ending in
@@ -29,6 +31,8 @@ from dockermig.check.findings import Diagnostic, text_span
 
 CODE = "DM107"
 NAME = "no-cache-mount"
+# Its [*] fixes need this option of `dockermig migrate`.
+MIGRATE_OPTION = "--fix-drift"
 SEVERITY = "warning"
 INSTALLING = (("sync",), ("pip", "install"), ("pip", "sync"))
 DEFAULT_CACHE = "/root/.cache/uv"
@@ -59,6 +63,7 @@ def check(context):
                 text_span(call.instruction, call.subcommand[-1]),
                 message,
                 f"add `--mount=type=cache,target={wanted}` to the RUN",
+                migrate_fixes=context.drift_fix_repairs(CODE, call.instruction),
             )
 
 

@@ -17,7 +17,9 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked
 ```
 
 ## Fix
-Add `ENV UV_LINK_MODE=copy` to the builder stage.
+Add `ENV UV_LINK_MODE=copy` to the builder stage. `dockermig migrate
+--fix-drift` adds it before the first such RUN when the stage sets no
+other link mode.
 """
 
 from dockermig.check.analysis import cache_mount_targets
@@ -25,6 +27,8 @@ from dockermig.check.findings import Diagnostic, text_span
 
 CODE = "DM108"
 NAME = "cache-link-mode"
+# Its [*] fixes need this option of `dockermig migrate`.
+MIGRATE_OPTION = "--fix-drift"
 SEVERITY = "info"
 INSTALLING = (
     ("sync",),
@@ -55,4 +59,5 @@ def check(context):
                 f"uv cache mount with link mode {mode or 'hardlink (the default)'}; "
                 "uv falls back to copying with a warning on every build",
                 "add `ENV UV_LINK_MODE=copy` to the stage",
+                migrate_fixes=context.drift_fix_repairs(CODE, call.instruction),
             )

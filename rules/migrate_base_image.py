@@ -14,7 +14,11 @@ Python minor version and the same Debian release:
 - a version from a build argument (`python:${PYTHON_VERSION}-slim`) stays a
   variable, and the lock is made for the argument's default.
 
-X.Y and a patch pin are never changed.
+X.Y and a patch pin are never changed, with one exception: when a patch
+pin (`python:3.9.16-slim`) moves to a Debian or Alpine release that the tag
+did not name, rules/images.toml must show that the patch was published on
+that release. When it does not, the convention's `python = "X.Y"` moves the
+image to the minor tag, and without that setting the file is not migrated.
 """
 
 import re
@@ -97,6 +101,7 @@ def choose_base_image(
             "does not migrate"
         )
     notes = []
+    written_release = tag.release
     if ref.digest:
         if forced_python or forced_release:
             notes.append(
@@ -133,19 +138,33 @@ def choose_base_image(
     # The version is kept as written, so a patch pin (3.11.9) stays pinned.
     version_text = variable.group("version") if variable else version
     patch_pinned = version.count(".") == 2
-    if tag.release is None and patch_pinned and not explicit_release:
+    if tag.release is None and patch_pinned and not explicit_release and tag.variant != "alpine":
         # A patch tag stopped changing when the next patch came out, on the
         # release that was the default then; without release dates per patch
         # that release cannot be known.
         raise CannotMigrate(
             f"line {line}: {stage.base} pins a patch release but no OS release, and "
-            "which release that tag was built on depends on when it came out; add the "
-            "release to the tag or pass --debian-release"
+            "which release that tag was built on depends on when it came out; "
+            f"{_release_advice(version)}"
         )
     if tag.variant == "alpine" and tag.release is None and not _maintained(tag.minor):
         raise CannotMigrate(
             f"line {line}: Python {tag.minor} is past its end of life, so the Alpine "
             f"release that {stage.base} last used is not known; add -alpine3.NN to the tag"
+        )
+    convention_names_minor = forced_python == tag.minor
+    if patch_pinned and tag.release is None and tag.variant == "alpine":
+        if not convention_names_minor:
+            raise CannotMigrate(
+                f"line {line}: {stage.base} pins a patch release but no Alpine release, "
+                "and dockermig has no record of which Alpine releases had that patch; add "
+                f'-alpine3.NN to the tag, or set python = "{tag.minor}" in [tool.dockermig] '
+                f"to move the image to the {tag.minor} tag"
+            )
+        version_text, patch_pinned = tag.minor, False
+        notes.append(
+            f"moved {written} to the {tag.minor} tag, as the convention's python = "
+            f'"{tag.minor}" asks, because the Alpine release of that patch is not known'
         )
     if tag.variant == "alpine":
         # Both stages keep musl and the same Alpine release.
@@ -155,6 +174,10 @@ def choose_base_image(
     else:
         release = tag.release or default_release
         variant = "slim-" if tag.variant == "slim" else ""
+        if patch_pinned and release != written_release:
+            version_text = _published_version(
+                version, version_text, release, written, line, convention_names_minor, notes
+            )
         image = f"{ref.repository}:{version_text}-{variant}{release}"
     if variable:
         notes.append(
@@ -175,3 +198,99 @@ def _maintained(minor: str) -> bool:
     """Return whether the python image still publishes new builds of `minor`."""
     ends = end_of_life(minor)
     return ends is None or ends > date.today()
+
+
+def patch_published(version: str, release: str) -> bool | None:
+    """Return whether the python image published patch `version` (X.Y.Z) on Debian `release`.
+
+    None means rules/images.toml cannot tell: it has no record of that minor
+    on that release, or the release still gets builds and the patch is newer
+    than the last one recorded.
+    """
+    minor = version.rsplit(".", 1)[0]
+    patches = image_data()["python"].get("debian_patches", {}).get(release, {})
+    entry = patches.get(minor)
+    if entry is None:
+        return None
+    patch = _patch_number(version)
+    if patch < _patch_number(entry["first"]):
+        return False
+    if patch <= _patch_number(entry["last"]):
+        return True
+    return None if entry.get("built") else False
+
+
+def releases_with_patch(version: str) -> list[str]:
+    """Return the Debian releases that rules/images.toml records patch `version` on."""
+    releases = image_data()["python"].get("debian_patches", {})
+    return [release for release in releases if patch_published(version, release)]
+
+
+def _patch_number(version: str) -> int:
+    return int(version.rsplit(".", 1)[1])
+
+
+def _release_advice(version: str) -> str:
+    """Return how to choose the Debian release for a patch-pinned tag that names none."""
+    releases = releases_with_patch(version)
+    choosable = [release for release in releases if release in ("bookworm", "trixie")]
+    if choosable:
+        options = " or ".join(f"--debian-release {release}" for release in choosable)
+        return f"add the release to the tag or pass {options}"
+    if releases:
+        return (
+            f"python {version} was published on {' and '.join(releases)}, so add one of "
+            "them to the tag"
+        )
+    return "add the release to the tag or pass --debian-release"
+
+
+def _published_version(
+    version: str,
+    version_text: str,
+    release: str,
+    written: str,
+    line: int,
+    convention_names_minor: bool,
+    notes: list[str],
+) -> str:
+    """Return the version part of the new tag for a patch pin moved to `release`.
+
+    The patch stays when the data shows it was published on `release`. When
+    the data shows it was not, or cannot tell, the minor tag is used if the
+    convention's `python` setting names that minor, and CannotMigrate is
+    raised otherwise.
+    """
+    published = patch_published(version, release)
+    if published:
+        return version_text
+    minor = version.rsplit(".", 1)[0]
+    if published is False:
+        entry = image_data()["python"]["debian_patches"][release][minor]
+        still = ", and still builds it" if entry.get("built") else ""
+        fact = (
+            f"python {version} was never published on {release} (the python image "
+            f"built {minor} on {release} from {entry['first']} to {entry['last']}{still})"
+        )
+    else:
+        fact = (
+            f"dockermig's image data cannot tell whether python {version} was published "
+            f"on {release}"
+        )
+    if convention_names_minor:
+        notes.append(
+            f"moved {written} to the {minor} tag on {release}, as the convention's python = "
+            f'"{minor}" asks, because {fact}'
+        )
+        return minor
+    other = [
+        other
+        for other in releases_with_patch(version)
+        if other in ("bookworm", "trixie") and other != release
+    ]
+    choices = [f"pass --debian-release {other}" for other in other]
+    choices.append(f'set python = "{minor}" in [tool.dockermig] to move the image to the {minor} tag')
+    raise CannotMigrate(
+        f"line {line}: {written} cannot be pinned to {release}, because {fact}; "
+        + ", or ".join(choices)
+    )

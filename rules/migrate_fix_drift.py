@@ -8,14 +8,35 @@ instruction it touches:
   `python:3.11-slim-bookworm`);
 - `AS` in `FROM ... AS name` takes the case of `FROM`;
 - `uv sync` without `--locked` or `--frozen` gets the convention's flag, so
-  the image installs what uv.lock records.
+  the image installs what uv.lock records;
+- a venv copied to another path than the builder made it at is copied to
+  the builder's path, because its scripts' shebangs name that path. ENV
+  values of the receiving stage that name the old path (PATH, VIRTUAL_ENV)
+  follow it;
+- a RUN of `uv sync`, `uv pip install` or `uv pip sync` without a cache
+  mount gets `--mount=type=cache,target=/root/.cache/uv`, as the migrated
+  builder has;
+- a stage whose uv cache mount runs without `UV_LINK_MODE=copy` gets
+  `ENV UV_LINK_MODE=copy` before that RUN.
 
+A fix whose result is not certain is not made, and `unfixed` gives the reason.
 Everything else that check reports stays for the user to fix.
 """
 
+import posixpath
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
+from dockermig.check.analysis import (
+    Analysis,
+    VenvCopy,
+    absolute_path,
+    cache_mount_targets,
+    copy_sources,
+    is_within,
+    truthy,
+)
 from dockermig.images import (
     is_python_image,
     nearest_tag,
@@ -23,24 +44,50 @@ from dockermig.images import (
     python_tag_candidates,
     python_tag_exists,
 )
-from dockermig.model import DockerfileModel
+from dockermig.migrate.commands import shell_view
+from dockermig.model import DockerfileModel, Stage, stage_parent
+from dockermig.shell import split_words
 from dockermig.syntax import Instruction
 
 _FROM_AS = re.compile(r"(\s)(as)(\s+\S+\s*)$", re.IGNORECASE)
 _UV_SYNC = re.compile(r"\buv(\s+)sync\b")
+_RUN_KEYWORD = re.compile(r"^\s*RUN[ \t]+", re.IGNORECASE)
+# The uv commands that install packages, as DM107 and DM108 read them.
+CACHED_CALLS = (("sync",), ("pip", "install"), ("pip", "sync"))
+LINK_MODE_CALLS = (*CACHED_CALLS, ("venv",), ("tool", "install"))
+UV_CACHE = "/root/.cache/uv"
+CACHE_MOUNT = f"--mount=type=cache,target={UV_CACHE}"
 
 
 @dataclass
 class DriftFixes:
-    """New text per instruction offset, and one note per fix."""
+    """New text per instruction offset, one note per fix, and the reasons for fixes not made.
+
+    `fixed` contains (check code, instruction offset) for each finding of
+    DM104, DM107 or DM108 that the fixes repair.
+    """
 
     texts: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    unfixed: list[str] = field(default_factory=list)
+    fixed: set[tuple[str, int]] = field(default_factory=set)
 
 
-def plan_drift_fixes(model: DockerfileModel, sync_flag: str) -> DriftFixes:
-    """Return the fixes for the whole file; `sync_flag` is "frozen" or "locked"."""
+def plan_drift_fixes(
+    model: DockerfileModel, sync_flag: str, analysis: Analysis | None = None
+) -> DriftFixes:
+    """Return the fixes for the whole file; `sync_flag` is "frozen" or "locked".
+
+    `analysis` is check's analysis of the same model, when the caller has one.
+    """
+    analysis = analysis or Analysis(model, date.today())
     fixes = DriftFixes()
+    for copy in analysis.venv_copies:
+        if copy.landing != copy.build.path:
+            _fix_venv_copy(model, copy, fixes)
+    for stage in model.stages:
+        _fix_cache_mounts(model, analysis, stage, fixes)
+        _fix_link_mode(model, analysis, stage, fixes)
     for stage in model.stages:
         _fix_from(stage.from_instruction, fixes)
         # UV_FROZEN or UV_LOCKED in the environment already pin the sync.
@@ -52,7 +99,14 @@ def plan_drift_fixes(model: DockerfileModel, sync_flag: str) -> DriftFixes:
         for instruction in stage.instructions:
             if instruction.name == "RUN" and not pinned:
                 _fix_sync_flag(instruction, sync_flag, fixes)
+    # Every note starts with "line N:"; a stable sort keeps the fixes of one line in order.
+    fixes.notes.sort(key=_line_number)
+    fixes.unfixed.sort(key=_line_number)
     return fixes
+
+
+def _line_number(note: str) -> int:
+    return int(note.split(":", 1)[0].removeprefix("line "))
 
 
 def _current(instruction: Instruction, fixes: DriftFixes) -> str:
@@ -114,3 +168,196 @@ def _fix_sync_flag(instruction: Instruction, sync_flag: str, fixes: DriftFixes) 
     fixes.notes.append(
         f"line {instruction.line}: added --{sync_flag} to uv sync, so the image installs what uv.lock records"
     )
+
+
+def _mentions_path(text: str, path: str) -> bool:
+    return _path_pattern(path).search(text) is not None
+
+
+def _path_pattern(path: str) -> re.Pattern:
+    """Match `path` as a whole path or a prefix of one, not as part of a longer name."""
+    return re.compile(re.escape(path) + r"(?![A-Za-z0-9_.-])")
+
+
+def _fix_venv_copy(model: DockerfileModel, copy: VenvCopy, fixes: DriftFixes) -> None:
+    """Copy the venv to the path it was built at, and move ENV values that name the old path."""
+    instruction, built, landing = copy.instruction, copy.build.path, copy.landing
+    line = instruction.line
+
+    def leave(reason: str) -> None:
+        fixes.unfixed.append(
+            f"line {line}: left the copy of the venv built at {built} to {landing}: {reason}"
+        )
+
+    paths = copy_sources(instruction)
+    if (
+        instruction.json_arguments is not None
+        or instruction.heredocs
+        or paths is None
+        or len(paths[0]) != 1
+        or not copy.copies_only_venv
+    ):
+        leave("the COPY carries more than the venv, or is not in shell form")
+        return
+    if model.tree.escape != "\\":
+        leave("the file uses another escape character")
+        return
+    env_edits: dict[int, str] = {}
+    for stage in model.stages:
+        for other in stage.instructions:
+            if other is instruction or not _mentions_path(other.text, landing):
+                continue
+            if stage is copy.stage and other.name == "ENV":
+                env_edits[other.start] = _path_pattern(landing).sub(
+                    built, _current(other, fixes)
+                )
+                continue
+            leave(f"line {other.line} also uses {landing}; change both by hand")
+            return
+    after = copy.stage.instructions[copy.stage.instructions.index(instruction) + 1 :]
+    for other in after:
+        if other.name not in ("COPY", "ADD"):
+            continue
+        target = copy_sources(other)
+        if target is None:
+            continue
+        destination = absolute_path(target[1], copy.stage.workdir_at(other))
+        if is_within(built, destination):
+            leave(
+                f"line {other.line} copies files into {destination}, which would hold "
+                f"the venv at {built}"
+            )
+            return
+    text = _current(instruction, fixes)
+    words = [
+        word
+        for word in split_words(shell_view(text, model.tree.escape))
+        if not word.is_operator
+    ]
+    destination = words[-1]
+    fixes.texts[instruction.start] = text[: destination.start] + built + text[destination.end :]
+    fixes.texts.update(env_edits)
+    fixes.fixed.add(("DM104", instruction.start))
+    fixes.notes.append(
+        f"line {line}: copied the venv to {built}, where the builder made it, in place of "
+        f"{landing}, because its scripts' shebangs name {built}/bin/python"
+    )
+    for start in env_edits:
+        env_line = next(item.line for item in copy.stage.instructions if item.start == start)
+        fixes.notes.append(f"line {env_line}: the ENV value that named {landing} now names {built}")
+
+
+def _runs_as_root(model: DockerfileModel, stage: Stage, before: Instruction) -> bool:
+    """Return whether the last USER before `before` (in the stage or those it builds FROM) is root."""
+    chain = [stage]
+    parent = stage_parent(model, stage)
+    while parent is not None:
+        chain.append(parent)
+        parent = stage_parent(model, parent)
+    user = None
+    for current in reversed(chain):
+        for instruction in current.instructions:
+            if instruction is before:
+                break
+            if instruction.name == "USER":
+                user = instruction.arguments.strip().split(":")[0]
+    return user in (None, "root", "0")
+
+
+def _fix_cache_mounts(
+    model: DockerfileModel, analysis: Analysis, stage: Stage, fixes: DriftFixes
+) -> None:
+    """Add uv's cache mount to each RUN that installs with uv without one."""
+    done: set[int] = set()
+    for call in analysis.uv_calls(stage):
+        instruction = call.instruction
+        if call.subcommand not in CACHED_CALLS or instruction.start in done:
+            continue
+        env = analysis.env_for(stage, call)
+        if call.has_option("--no-cache", "-n") or truthy(env.get("UV_NO_CACHE")):
+            continue
+        if cache_mount_targets(instruction):
+            # Either uv's cache is mounted, or DM107 reports a mount on another folder.
+            continue
+        done.add(instruction.start)
+        line = instruction.line
+        cache_dir = call.option_value("--cache-dir") or env.get("UV_CACHE_DIR")
+        if cache_dir or not _runs_as_root(model, stage, instruction):
+            fixes.unfixed.append(
+                f"line {line}: left `uv {' '.join(call.subcommand)}` without a cache mount, "
+                "because its cache folder is not /root/.cache/uv (a USER or UV_CACHE_DIR "
+                "changes it); add `--mount=type=cache,target=<uv's cache folder>` by hand"
+            )
+            continue
+        text = _current(instruction, fixes)
+        keyword = _RUN_KEYWORD.match(text)
+        if instruction.heredocs or keyword is None or model.tree.escape != "\\":
+            fixes.unfixed.append(
+                f"line {line}: left the RUN without a cache mount, because it is a heredoc "
+                f"or uses another escape character; add `{CACHE_MOUNT}` by hand"
+            )
+            continue
+        newline = "\r\n" if text.endswith("\r\n") else "\n"
+        fixes.texts[instruction.start] = (
+            text[: keyword.end()]
+            + f"{CACHE_MOUNT} \\{newline}    "
+            + text[keyword.end() :]
+        )
+        fixes.fixed.add(("DM107", instruction.start))
+        fixes.notes.append(
+            f"line {line}: added `{CACHE_MOUNT}`, so uv reuses downloads and builds "
+            "between image builds"
+        )
+
+
+def _fix_link_mode(
+    model: DockerfileModel, analysis: Analysis, stage: Stage, fixes: DriftFixes
+) -> None:
+    """Add `ENV UV_LINK_MODE=copy` before the first RUN whose uv cache mount runs without it."""
+    added_before: Instruction | None = None
+    for call in analysis.uv_calls(stage):
+        instruction = call.instruction
+        if call.subcommand not in LINK_MODE_CALLS:
+            continue
+        mounted = cache_mount_targets(instruction) or (
+            ("DM107", instruction.start) in fixes.fixed
+        )
+        if not mounted:
+            continue
+        mode = call.option_value("--link-mode") or analysis.env_for(stage, call).get(
+            "UV_LINK_MODE"
+        )
+        if mode == "copy":
+            continue
+        if mode is not None:
+            fixes.unfixed.append(
+                f"line {instruction.line}: left the uv link mode {mode} as written; with a "
+                "cache mount, uv needs UV_LINK_MODE=copy"
+            )
+            continue
+        fixes.fixed.add(("DM108", instruction.start))
+        if added_before is not None:
+            continue
+        text = _current(instruction, fixes)
+        newline = "\r\n" if text.endswith("\r\n") else "\n"
+        indent = text[: len(text) - len(text.lstrip(" \t"))]
+        fixes.texts[instruction.start] = f"{indent}ENV UV_LINK_MODE=copy{newline}{text}"
+        fixes.notes.append(
+            f"line {instruction.line}: added `ENV UV_LINK_MODE=copy` before the RUN, because "
+            "uv cannot hard-link from a cache mount and copies with a warning on every build"
+        )
+        added_before = instruction
+
+
+def drift_fix_repairs(context, code: str, instruction: Instruction) -> bool:
+    """Return whether `dockermig migrate --fix-drift` repairs the finding `code` on `instruction`.
+
+    For check rules: the fixes are planned once per file, on first use, with
+    check's own analysis.
+    """
+    model = context.model
+    fixes = model.__dict__.get("_drift_fixes")
+    if fixes is None:
+        fixes = plan_drift_fixes(model, "frozen", context.analysis)
+        model.__dict__["_drift_fixes"] = fixes
+    return (code, instruction.start) in fixes.fixed

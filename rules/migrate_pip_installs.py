@@ -11,6 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from dockermig.companions.pip_options import PipOptions
 from dockermig.migrate.commands import (
     RunScript,
     heredoc_script,
@@ -33,8 +34,7 @@ IGNORED_FLAGS = {
 }  # fmt: skip
 IGNORED_WITH_VALUE = {
     "--progress-bar", "--root-user-action", "--default-timeout", "--timeout",
-    "--retries", "--upgrade-strategy", "--cache-dir", "--trusted-host",
-    "--exists-action", "--log",
+    "--retries", "--upgrade-strategy", "--cache-dir", "--exists-action", "--log",
 }  # fmt: skip
 # pip's index options on the command line, and which PipPlan list each fills.
 INDEX_OPTIONS = {
@@ -66,6 +66,10 @@ class PipPlan:
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
     find_links: list[str] = field(default_factory=list)
+    # --pre, --trusted-host, --no-binary and --only-binary of the pip command lines.
+    pip_options: PipOptions = field(default_factory=PipOptions)
+    # pip or manager commands that install packages, requirements or a project.
+    installing_commands: int = 0
     # "poetry" or "pipenv" when that tool installs the dependencies.
     manager: str | None = None
     manager_installs_project: bool = False
@@ -118,10 +122,13 @@ def plan_pip_installs(
             len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
         )
         for command in pip_commands:
+            before = _install_count(plan)
             if _manager_command(command):
                 _read_manager_command(command, plan)
             else:
                 _read_pip_command(command, instruction, workdir, plan, builder)
+            if _install_count(plan) > before or _manager_command(command):
+                plan.installing_commands += 1
         # The venv is copied in where the first real install ran, not where pip upgraded itself.
         installs_after = (
             len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
@@ -133,6 +140,10 @@ def plan_pip_installs(
     if plan.anchor is None:
         plan.anchor = first_pip_run
     return plan
+
+
+def _install_count(plan: PipPlan) -> int:
+    return len(plan.requirement_files) + len(plan.packages) + len(plan.project_paths)
 
 
 _PIP_INSTALL = re.compile(
@@ -231,6 +242,15 @@ def _read_pip_command(
             index += 1 if has_inline else 2
             _add_index_option(INDEX_OPTIONS[name], url, line, plan)
             continue
+        if value == "--pre":
+            plan.pip_options.prerelease = True
+            index += 1
+            continue
+        if name in ("--trusted-host", "--no-binary", "--only-binary"):
+            option_value = inline if has_inline else _next_value(arguments, index, line)
+            index += 1 if has_inline else 2
+            _add_pip_option(name, option_value, line, plan)
+            continue
         if value in IGNORED_FLAGS:
             index += 1
             continue
@@ -275,9 +295,22 @@ def _add_index_option(target: str, url: str, line: int, plan: PipPlan) -> None:
         getattr(plan, target).append(url)
 
 
+def _add_pip_option(name: str, value: str, line: int, plan: PipPlan) -> None:
+    if "$" in value:
+        raise CannotMigrate(
+            f"line {line}: the value of `pip install {name}` comes from a variable, so "
+            "dockermig cannot write it into pyproject.toml; write the value out"
+        )
+    if name == "--trusted-host":
+        plan.pip_options.add_trusted_host(value)
+    else:
+        plan.pip_options.binary_options.append((name[2:], value))
+
+
 def _next_value(arguments, index: int, line: int) -> str:
     if index + 1 >= len(arguments):
-        raise CannotMigrate(f"line {line}: `pip install -r` has no file name")
+        option = arguments[index].value
+        raise CannotMigrate(f"line {line}: `pip install {option}` has no value")
     return arguments[index + 1].value
 
 

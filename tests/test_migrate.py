@@ -1212,6 +1212,7 @@ def test_migrate_poetry_without_package_folder(tmp_path):
 DRIFTED_UV = """\
 FROM python:3.12-bookworm-slim as builder
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/
+ENV UV_LINK_MODE=copy
 WORKDIR /app
 RUN --mount=type=cache,target=/root/.cache/uv \\
     uv sync --no-dev --no-install-project
@@ -1235,7 +1236,7 @@ def test_migrate_fixes_drift_when_asked(tmp_path):
     assert fixed.notes == [
         "line 1: replaced python:3.12-bookworm-slim, which does not exist, with python:3.12-slim-bookworm",
         "line 1: wrote `AS` in the case of FROM",
-        "line 4: added --frozen to uv sync, so the image installs what uv.lock records",
+        "line 5: added --frozen to uv sync, so the image installs what uv.lock records",
     ]
 
 

@@ -151,13 +151,14 @@ def test_problems_list_entries():
         (2, "-e ."),
         (3, "."),
         (4, "./libs/client"),
-        (5, "--no-binary :all:"),
         (6, "git+https://github.com/example/tool.git@v1.0"),
         (8, "--frobnicate"),
         (9, "https://${TOKEN}@example.com/private-1.0.tar.gz"),
         (10, "attrs==23.2.0 --config-settings=editable_mode=compat"),
     ]
     assert all(problem.file == path for problem in result.problems)
+    # Line 5, `--no-binary :all:`, becomes a [tool.uv] setting, not a problem.
+    assert result.pip_options.binary_options == [("no-binary", ":all:")]
 
 
 def test_problem_reasons():
@@ -166,7 +167,6 @@ def test_problem_reasons():
 
     assert reasons["-e ."].startswith("editable installs (-e)")
     assert reasons["."].startswith("installs a local path")
-    assert reasons["--no-binary :all:"].startswith("uv has no per-file --no-binary")
     assert reasons["git+https://github.com/example/tool.git@v1.0"] == (
         "is a URL without a package name; write it as `name @ URL`"
     )

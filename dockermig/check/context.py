@@ -135,6 +135,13 @@ class CheckContext:
         )
         return "" if result.outcome is Outcome.MIGRATED else result.reason
 
+    def drift_fix_repairs(self, code: str, instruction) -> bool:
+        """Return whether `dockermig migrate --fix-drift` repairs finding `code` on `instruction`."""
+        # Imported here, so a file with no such finding does not load migrate's modules.
+        from dockermig.rules.migrate_fix_drift import drift_fix_repairs
+
+        return drift_fix_repairs(self, code, instruction)
+
     @cached_property
     def analysis(self):
         from dockermig.check.analysis import Analysis

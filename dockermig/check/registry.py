@@ -26,6 +26,8 @@ class Rule:
     module: ModuleType
     migrate_fixes: bool = False
     buildkit_name: str | None = None
+    # The `dockermig migrate` option that its [*] fixes need, such as --fix-drift.
+    migrate_option: str | None = None
 
 
 @cache
@@ -46,6 +48,7 @@ def all_rules() -> tuple[Rule, ...]:
                 module=module,
                 migrate_fixes=getattr(module, "MIGRATE_FIXES", False),
                 buildkit_name=getattr(module, "BUILDKIT_NAME", None),
+                migrate_option=getattr(module, "MIGRATE_OPTION", None),
             )
         )
     return tuple(sorted(rules, key=lambda rule: rule.code))

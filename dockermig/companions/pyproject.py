@@ -17,6 +17,7 @@ from dockermig.companions.indexes import (
     plan_indexes,
     strip_credentials,
 )
+from dockermig.companions.pip_options import uv_settings
 from dockermig.companions.requirements import RequirementSet
 from dockermig.companions.spec import ProjectSpec
 from dockermig.errors import CompanionError, InputFileError
@@ -207,6 +208,7 @@ def _update_tool_uv_from_spec(
         or plan.indexes
         or plan.no_index
         or spec.index_pins
+        or spec.uv_settings
         or needs_package_flag
     ):
         return False
@@ -229,6 +231,7 @@ def _update_tool_uv_from_spec(
     if plan.no_index and "no-index" not in uv_table:
         uv_table["no-index"] = True
         changed = True
+    changed |= _add_settings(uv_table, path, spec.uv_settings)
     changed |= _add_index_sources(uv_table, path, spec, plan)
     changed |= _add_indexes(uv_table, path, plan.indexes)
     return changed
@@ -375,7 +378,8 @@ def _update_tool_uv(
     document, path: Path, requirements: RequirementSet, indexes: list[PlannedIndex]
 ) -> bool:
     constraints = _unique(requirements.constraints)
-    if not constraints and not indexes and not requirements.no_index:
+    settings = uv_settings(requirements.pip_options)
+    if not constraints and not indexes and not requirements.no_index and not settings:
         return False
 
     tool = document.get("tool")
@@ -391,7 +395,34 @@ def _update_tool_uv(
     if requirements.no_index and "no-index" not in uv_table:
         uv_table["no-index"] = True
         changed = True
+    changed |= _add_settings(uv_table, path, settings)
     changed |= _add_indexes(uv_table, path, indexes)
+    return changed
+
+
+def _add_settings(uv_table, path: Path, settings: dict[str, object]) -> bool:
+    """Add [tool.uv] keys such as prerelease; raise PyprojectError when the file sets another value.
+
+    A list setting gets the missing entries appended, so the file's own entries stay.
+    """
+    changed = False
+    for key, value in settings.items():
+        existing = uv_table.get(key)
+        if existing is None:
+            uv_table[key] = _multiline_array(value) if isinstance(value, list) else value
+            changed = True
+        elif isinstance(value, list) and isinstance(existing, Array):
+            present = {str(item) for item in existing}
+            for item in value:
+                if item not in present:
+                    existing.append(item)
+                    changed = True
+        elif existing != value:
+            raise PyprojectError(
+                f"{path}: [tool.uv] sets {key} = {tomlkit.item(existing).as_string()}, but "
+                f"keeping pip's options needs {key} = {tomlkit.item(value).as_string()}; "
+                "make them agree"
+            )
     return changed
 
 

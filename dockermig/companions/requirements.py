@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from dockermig.companions.pip_options import PipOptions
 from dockermig.errors import InputFileError
 
 # pip treats "#" as a comment at the start of a line or after whitespace.
@@ -64,15 +65,11 @@ _FLAG_OPTIONS = {
 _REJECTED_OPTION_REASONS = {
     "editable": "editable installs (-e) have no equivalent in a locked uv environment; "
     "list the dependency by name, or install the project itself in a second step",
-    "no-binary": "uv has no per-file --no-binary; set [tool.uv] no-binary-package "
-    "in pyproject.toml by hand",
-    "only-binary": "uv has no per-file --only-binary; set [tool.uv] "
-    "no-build-package in pyproject.toml by hand",
-    "trusted-host": "--trusted-host has no automatic translation; set [tool.uv] "
-    "allow-insecure-host in pyproject.toml by hand",
-    "pre": "--pre has no automatic translation; set [tool.uv] prerelease "
-    "in pyproject.toml by hand",
 }
+# Options that pip reads from requirement lines too: pip 26 applies their
+# package names to the whole install, like an option line (req_file.py
+# hands the shared format control to the parser of every line).
+_REQUIREMENT_LINE_BINARY_OPTIONS = ("--no-binary", "--only-binary")
 # Options that change nothing in a uv lock: uv.lock always records hashes,
 # and pip feature flags do not apply to uv.
 _IGNORED_OPTIONS = {"require-hashes", "prefer-binary", "use-feature"}
@@ -102,6 +99,8 @@ class RequirementSet:
     extra_index_urls: list[str] = field(default_factory=list)
     find_links: list[str] = field(default_factory=list)
     no_index: bool = False
+    # --pre, --trusted-host, --no-binary and --only-binary, for [tool.uv].
+    pip_options: PipOptions = field(default_factory=PipOptions)
     problems: list[RequirementProblem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
@@ -224,17 +223,34 @@ def _read_line(
         return
 
     requirement, options = _split_requirement_options(line)
+    binary_options = []
     position = 0
     while position < len(options):
         option = options[position]
+        spelling, equals, attached = option.partition("=")
         if option.startswith("--hash="):
             position += 1
         elif option == "--hash":
             # The value follows as the next token, as in `--hash sha256:...`.
             position += 2
+        elif spelling in _REQUIREMENT_LINE_BINARY_OPTIONS:
+            value = attached if equals else None
+            if value is None and position + 1 < len(options):
+                value = options[position + 1]
+            if not value or value.startswith("-"):
+                reject(f"option {spelling} needs a value")
+                return
+            binary_options.append((spelling[2:], value))
+            position += 1 if equals else 2
+        elif spelling in ("--pre", "--trusted-host", "--prefer-binary"):
+            reject(
+                f"pip ignores {spelling} on a requirement line (there only --hash and "
+                "--config-settings apply); move it to a line of its own, or remove it"
+            )
+            return
         else:
             reject(
-                f"per-requirement option {option.split('=')[0]} has no uv equivalent"
+                f"per-requirement option {spelling} has no uv equivalent"
             )
             return
     translated, reason = _translate_requirement(requirement)
@@ -243,6 +259,7 @@ def _read_line(
         return
     target = result.constraints if as_constraints else result.requirements
     target.append(translated)
+    result.pip_options.binary_options.extend(binary_options)
 
 
 def _read_option_line(path, line, result, as_constraints, visited, reject) -> None:
@@ -287,6 +304,12 @@ def _read_option_line(path, line, result, as_constraints, visited, reject) -> No
                 result.find_links.append(value)
         elif name == "no-index":
             result.no_index = True
+        elif name == "pre":
+            result.pip_options.prerelease = True
+        elif name == "trusted-host":
+            result.pip_options.add_trusted_host(value)
+        elif name in ("no-binary", "only-binary"):
+            result.pip_options.binary_options.append((name, value))
         elif name in _REJECTED_OPTION_REASONS:
             reject(_REJECTED_OPTION_REASONS[name])
         elif name not in _IGNORED_OPTIONS:

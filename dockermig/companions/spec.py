@@ -57,7 +57,8 @@ class ProjectSpec:
     `[tool.uv] constraint-dependencies` (pip `-c` files). `pins` are the
     versions from the old lock as "name==version" strings, to be used only
     while locking (see `lock_with_pins`). `index_pins` maps a package name to
-    the index name it must come from (`[tool.uv.sources]`).
+    the index name it must come from (`[tool.uv.sources]`). `uv_settings`
+    are other `[tool.uv]` keys, such as `prerelease`, with their values.
     """
 
     source: DependencySource
@@ -74,6 +75,7 @@ class ProjectSpec:
     pins: list[str] = field(default_factory=list)
     index_settings: list[IndexSettings] = field(default_factory=list)
     index_pins: dict[str, str] = field(default_factory=dict)
+    uv_settings: dict[str, object] = field(default_factory=dict)
     problems: list[SourceProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

@@ -20,6 +20,7 @@ from dockermig.companions.indexes import (
     plan_indexes,
     read_pip_conf,
 )
+from dockermig.companions.pip_options import PipOptions, uv_settings, uv_settings_notes
 from dockermig.companions.requirements import RequirementSet, read_requirements
 from dockermig.companions.sources import (
     detect_dependency_source,
@@ -59,6 +60,15 @@ class Dependencies:
         if self.spec is not None:
             return self.spec.dependencies
         return self.requirement_set.requirements if self.requirement_set else []
+
+    @property
+    def notes(self) -> list[str]:
+        """The summary lines about what changed in the dependencies on the way to uv."""
+        if self.spec is not None:
+            return list(self.spec.notes)
+        if self.requirement_set is None:
+            return []
+        return uv_settings_notes(uv_settings(self.requirement_set.pip_options))
 
 
 def read_dependencies(
@@ -100,6 +110,7 @@ def read_dependencies(
         for requirement in requirement_set.requirements
         if requirement not in spec.dependencies
     )
+    _add_uv_settings(spec, requirement_set)
     install_project = spec.is_package and (
         bool(pip_plan.project_paths) or pip_plan.manager_installs_project
     )
@@ -199,12 +210,21 @@ def plan_index_secrets(
                 index_settings_from_requirements(requirement_set, "requirements files")
             ],
         )
+        _add_uv_settings(dependencies.spec, requirement_set)
     spec = dependencies.spec
     spec.index_settings.extend(settings)
     plan = plan_indexes(spec.index_settings)
     if plan.problems:
         raise CannotMigrate(plan.problems[0])
     dependencies.index_plan = plan
+
+
+def _add_uv_settings(spec: ProjectSpec, requirement_set: RequirementSet) -> None:
+    """Give `spec` the [tool.uv] settings of the pip options, with their summary lines."""
+    settings = uv_settings(requirement_set.pip_options)
+    for key, value in settings.items():
+        spec.uv_settings.setdefault(key, value)
+    spec.notes.extend(uv_settings_notes(settings))
 
 
 def _has_package_code(context: Path, spec: ProjectSpec) -> bool:
@@ -274,6 +294,20 @@ def read_requirement_files(
         raise CannotMigrate(
             f"{problem.file}:{problem.line}: {problem.text!r}: {problem.reason}"
         )
+    # pip reads its command line before the requirements files.
+    options = PipOptions()
+    options.extend(pip_plan.pip_options)
+    options.extend(combined.pip_options)
+    if options.applies_to_every_package and pip_plan.installing_commands > 1:
+        raise CannotMigrate(
+            f"the image runs {pip_plan.installing_commands} pip install commands, and "
+            "--pre or an :all: value of --no-binary or --only-binary applies only to the "
+            "command that reads it, but uv applies [tool.uv] settings to the whole lock; "
+            "install everything with one pip command first"
+        )
+    # Raises PipOptionError now, so check learns of the refusal without planning pyproject.toml.
+    uv_settings(options)
+    combined.pip_options = options
     return combined
 
 
@@ -291,4 +325,5 @@ def _merge(combined: RequirementSet, addition: RequirementSet) -> None:
         target.extend(item for item in getattr(addition, name) if item not in target)
     if addition.index_url:
         combined.index_url = addition.index_url
+    combined.pip_options.extend(addition.pip_options)
     combined.no_index = combined.no_index or addition.no_index

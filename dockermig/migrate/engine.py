@@ -117,6 +117,9 @@ def _fix_drift(
     tree: Dockerfile, model: DockerfileModel, result: FileResult, convention: Convention
 ) -> None:
     fixes = plan_drift_fixes(model, convention.sync)
+    if not fixes.texts and fixes.unfixed:
+        result.outcome, result.reason = Outcome.NEEDS_ATTENTION, "; ".join(fixes.unfixed)
+        return
     if not fixes.texts:
         result.outcome, result.reason = (
             Outcome.UNCHANGED,
@@ -132,6 +135,7 @@ def _fix_drift(
         )
     result.writes[result.path] = "".join(parts)
     result.notes.extend(fixes.notes)
+    result.notes.extend(fixes.unfixed)
 
 
 def _plan(
@@ -417,8 +421,7 @@ def _finish(
     # Imported here: the companion files pull in tomlkit, which check does not need.
     from dockermig.migrate.companion_files import plan_companions, setuptools_note
 
-    if dependencies.spec is not None:
-        result.notes.extend(dependencies.spec.notes)
+    result.notes.extend(dependencies.notes)
     if dependencies.index_plan is not None:
         # These notes name the secrets the build needs, never their values.
         result.notes.extend(dependencies.index_plan.notes)
