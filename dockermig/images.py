@@ -385,6 +385,204 @@ def python_tag_candidates(tag: str) -> list[str]:
     return [f"{version}-{variant}" if variant else version for variant in variants]
 
 
+# --- Published full-version tags of the python image (rules/python_tags.toml) ---
+
+_FULL_VERSION = re.compile(
+    r"^(?P<minor>\d+\.\d+)\.(?P<patch>\d+)(?:(?P<phase>a|b|rc)(?P<number>\d+))?$"
+)
+_PHASE_ORDER = {"a": 0, "b": 1, "rc": 2, None: 3}
+# Variants that name the default Debian, slim Debian or Alpine image of a
+# version. The tag grammar checks judge them, so they need no lookup.
+_SHORT_VARIANTS = ("", "slim", "alpine")
+
+
+@cache
+def python_tag_history() -> dict:
+    """Load rules/python_tags.toml once, on first use.
+
+    The file is about 26 kB, so it is loaded only for the tags that need it
+    (a full version, or a minor with an alpine3.NN or Windows variant).
+    """
+    path = dockermig.rules.__path__[0] + "/python_tags.toml"
+    with open(path, "rb") as file:
+        return tomllib.load(file)
+
+
+def full_version_key(version: str) -> tuple[int, ...]:
+    """Order full Python versions: 3.13.0a1 < 3.13.0rc2 < 3.13.0 < 3.13.1."""
+    match = _FULL_VERSION.match(version)
+    minor = tuple(int(part) for part in match.group("minor").split("."))
+    phase = _PHASE_ORDER[match.group("phase")]
+    return minor + (int(match.group("patch")), phase, int(match.group("number") or 0))
+
+
+@cache
+def _published_versions(minor: str, variant: str) -> frozenset[str]:
+    """Expand the entries of python_tags.toml ("3.9.17-3.9.25", "3.13.0rc2") into versions."""
+    versions = set()
+    for entry in python_tag_history()["tags"].get(minor, {}).get(variant, []):
+        first, _, last = entry.partition("-")
+        if not last:
+            versions.add(first)
+            continue
+        for patch in range(int(first.rsplit(".", 1)[1]), int(last.rsplit(".", 1)[1]) + 1):
+            versions.add(f"{minor}.{patch}")
+    return frozenset(versions)
+
+
+@cache
+def _known_variants() -> frozenset[str]:
+    tags = python_tag_history()["tags"]
+    return frozenset(variant for variants in tags.values() for variant in variants)
+
+
+def python_tag_published(version: str, variant: str) -> bool | None:
+    """Return whether the python image published the tag `<version>-<variant>`.
+
+    `version` is a full version (3.9.16, 3.13.0rc2) and `variant` the rest of
+    the tag (slim-bookworm, alpine3.19, "" for the bare version). A minor
+    older than the newest in rules/python_tags.toml but missing from it was
+    never built, so it gives False.
+
+    None means the file cannot tell. That is the case for a version outside
+    the file's grammar and for a version newer than the file. It is also the
+    case when `version` was the newest of its minor when the file was made
+    and `variant` is a name the file has never seen, which may have been
+    added since.
+    """
+    match = _FULL_VERSION.match(version)
+    if not match:
+        return None
+    minor = match.group("minor")
+    history = python_tag_history()
+    if minor not in history["tags"]:
+        newest = max(history["tags"], key=version_key)
+        return None if version_key(minor) > version_key(newest) else False
+    if version in _published_versions(minor, variant):
+        return True
+    current = history["current"].get(minor)
+    if current is None:
+        # The image stopped building this minor before the file was made.
+        return False
+    if full_version_key(version) > full_version_key(current):
+        return None
+    if version == current and variant not in _known_variants():
+        return None
+    return False
+
+
+def python_minor_has_variant(minor: str, variant: str) -> bool | None:
+    """Return whether any `<minor>-<variant>` tag of the python image was published.
+
+    None means rules/python_tags.toml cannot tell: the minor is not in the
+    file, or the image still builds it and `variant` is a name the file has
+    never seen (a newer Alpine or Windows release).
+    """
+    history = python_tag_history()
+    variants = history["tags"].get(minor)
+    if variants is None:
+        return None
+    if variant in variants:
+        return True
+    if minor in history["current"] and variant not in _known_variants():
+        return None
+    return False
+
+
+def published_python_alternatives(tag: str) -> list[str] | None:
+    """Return the published python tags nearest to `tag`, or None when `tag` may exist.
+
+    Only tags whose version is a full version (3.9.16-slim-bookworm), or a
+    minor with a variant that short grammar checks cannot judge
+    (3.8-alpine3.24, 3.12-windowsservercore-1809), are looked up in
+    rules/python_tags.toml. The list is empty when no close tag exists.
+    """
+    version, _, variant = tag.partition("-")
+    written_version = version
+    if variant == "rc" or variant.startswith("rc-"):
+        # `3.15-rc-slim-trixie` names the pre-releases of 3.15.
+        written_version = f"{version}-rc"
+        variant = variant.removeprefix("rc").removeprefix("-")
+    full = _FULL_VERSION.match(version)
+    if full:
+        if python_tag_published(version, variant) is not False:
+            return None
+        return _alternatives_for_version(full.group("minor"), version, variant)
+    if not re.fullmatch(r"\d+\.\d+", version) or variant in _SHORT_VARIANTS:
+        return None
+    if not (re.fullmatch(r"alpine3\.\d+", variant) or variant.startswith("windowsservercore")):
+        return None
+    if python_minor_has_variant(version, variant) is not False:
+        return None
+    sibling = _nearest_sibling_variant(variant, python_tag_history()["tags"][version])
+    return [f"{written_version}-{sibling}"] if sibling else []
+
+
+def _alternatives_for_version(minor: str, version: str, variant: str) -> list[str]:
+    """Return published tags near `<version>-<variant>`, best first.
+
+    The candidates are the next newer version with the same variant, the
+    minor tag of that variant, and the same version with the nearest variant
+    of the same kind. When the variant has no newer version, the variant
+    was dropped before `version`, so the same version comes first.
+    """
+    target = full_version_key(version)
+    final_only = _FULL_VERSION.match(version).group("phase") is None
+    versions = [
+        item
+        for item in sorted(_published_versions(minor, variant), key=full_version_key)
+        if not final_only or _FULL_VERSION.match(item).group("phase") is None
+    ]
+    newer = [item for item in versions if full_version_key(item) > target]
+    same_variant = []
+    if versions:
+        nearest = newer[0] if newer else versions[-1]
+        same_variant.append(_join_tag(nearest, variant))
+        if any(_FULL_VERSION.match(item).group("phase") is None for item in versions):
+            same_variant.append(_join_tag(minor, variant))
+    variants = [
+        name
+        for name in python_tag_history()["tags"].get(minor, {})
+        if version in _published_versions(minor, name)
+    ]
+    sibling = _nearest_sibling_variant(variant, variants)
+    same_version = [_join_tag(version, sibling)] if sibling is not None else []
+    return same_variant + same_version if newer else same_version + same_variant
+
+
+def _join_tag(version: str, variant: str) -> str:
+    return f"{version}-{variant}" if variant else version
+
+
+def _nearest_sibling_variant(variant: str, variants) -> str | None:
+    """Return the one of `variants` of the same kind as `variant` (alpine3.NN, slim
+    Debian, Debian, Windows Server Core) that is nearest to it, the newer on a tie,
+    or None."""
+    if re.fullmatch(r"alpine3\.\d+", variant):
+        target = int(variant.rsplit(".", 1)[1])
+        numbers = [
+            int(name.rsplit(".", 1)[1])
+            for name in variants
+            if re.fullmatch(r"alpine3\.\d+", name)
+        ]
+        best = min(numbers, key=lambda number: (abs(number - target), -number), default=None)
+        return None if best is None else f"alpine3.{best}"
+    if variant.startswith("windowsservercore"):
+        windows = sorted(name for name in variants if name.startswith("windowsservercore-"))
+        return windows[-1] if windows else None
+    prefix = "slim-" if variant.startswith("slim-") else ""
+    codename = variant.removeprefix(prefix)
+    if codename not in DEBIAN_RELEASES:
+        return None
+    target = DEBIAN_RELEASES.index(codename)
+    # DEBIAN_RELEASES lists the newest first, so a lower index is newer.
+    having = [
+        index for index, release in enumerate(DEBIAN_RELEASES) if prefix + release in variants
+    ]
+    best = min(having, key=lambda index: (abs(index - target), index), default=None)
+    return None if best is None else prefix + DEBIAN_RELEASES[best]
+
+
 def uv_tag_candidates(version: str | None) -> list[str]:
     """Return uv image tags that exist, current ones first, with `version` as their prefix."""
     current = [entry.name for entry in uv_bases() if entry.until is None]

@@ -22,9 +22,15 @@ FROM ghcr.io/astral-sh/uv:python3.12-slim
 Use the suggested tag: `python:3.11-slim-bookworm`,
 `ghcr.io/astral-sh/uv:python3.12-trixie-slim`.
 
+A full-version python tag (`3.9.16-slim-bookworm`) is also checked against
+rules/python_tags.toml, the versions that each variant was built for. The
+image builds only the newest patch of each minor, so a tag that joins an old
+patch to a Debian or Alpine release added later (bookworm came with 3.9.17)
+never existed. The same file shows which Alpine and Windows variants a minor
+had at all (`3.8-alpine3.24` never existed).
+
 ## Known problems
-Python versions newer than the data file are accepted, and full patch
-versions (3.12.7) are not checked against the published list.
+Python versions and variants newer than the data files are accepted.
 """
 
 from dockermig.check.analysis import image_uses
@@ -35,6 +41,7 @@ from dockermig.images import (
     is_uv_image,
     nearest_tag,
     parse_image_ref,
+    published_python_alternatives,
     python_tag_candidates,
     python_tag_exists,
     split_uv_tag,
@@ -52,20 +59,34 @@ def check(context):
         ref = parse_image_ref(use.resolved)
         if not ref.tag:
             continue
-        problem = None
-        if is_python_image(ref) and not python_tag_exists(ref.tag):
-            problem = nearest_tag(ref.tag, python_tag_candidates(ref.tag))
+        alternatives = None
+        if is_python_image(ref):
+            if not python_tag_exists(ref.tag):
+                nearest = nearest_tag(ref.tag, python_tag_candidates(ref.tag))
+                alternatives = [nearest] if nearest else []
+            else:
+                alternatives = published_python_alternatives(ref.tag)
         elif is_uv_image(ref):
-            problem = _uv_problem(ref.tag)
-        if problem is None:
+            nearest = _uv_problem(ref.tag)
+            if nearest is not None:
+                alternatives = [nearest] if nearest else []
+        if alternatives is None:
             continue
-        suggestion = f"{ref.repository}:{problem}" if problem else None
+        suggestions = [f"{ref.repository}:{tag}" for tag in alternatives]
         yield Diagnostic(
             text_span(use.instruction, ref.tag),
-            f"{ref.repository}:{ref.tag} is not a published tag"
-            + (f"; the nearest real tag is {suggestion}" if suggestion else ""),
-            f"use {suggestion}" if suggestion else "use a published tag",
+            f"{ref.repository}:{ref.tag} is not a published tag" + _nearest_text(suggestions),
+            f"use {suggestions[0]}" if suggestions else "use a published tag",
         )
+
+
+def _nearest_text(suggestions: list[str]) -> str:
+    if not suggestions:
+        return ""
+    if len(suggestions) == 1:
+        return f"; the nearest real tag is {suggestions[0]}"
+    listed = ", ".join(suggestions[:-1]) + f" and {suggestions[-1]}"
+    return f"; the nearest real tags are {listed}"
 
 
 def _uv_problem(tag: str) -> str | None:

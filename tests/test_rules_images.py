@@ -52,6 +52,30 @@ def findings(text: str, code: str, today: date = TODAY) -> list[tuple[str, int]]
             None,
             id="missing-release-through-arg",
         ),
+        pytest.param(
+            "FROM python:3.9.16-slim-bookworm\n",
+            1,
+            "use python:3.9.17-slim-bookworm",
+            id="patch-older-than-release",
+        ),
+        pytest.param(
+            "FROM python:3.8.17-alpine3.19\n",
+            1,
+            "use python:3.8.18-alpine3.19",
+            id="patch-older-than-alpine",
+        ),
+        pytest.param(
+            "FROM python:3.8-alpine3.24\n",
+            1,
+            "use python:3.8-alpine3.20",
+            id="minor-never-on-alpine",
+        ),
+        pytest.param(
+            "FROM python:3.14.6-bullseye\n",
+            1,
+            "use python:3.14.6-bookworm",
+            id="current-patch-on-dropped-release",
+        ),
     ],
 )
 def test_dm201_catches(text, line, fix):
@@ -66,7 +90,16 @@ def test_dm201_catches(text, line, fix):
     [
         pytest.param("FROM python:3.11-slim-bookworm\n", id="python-slim-release"),
         pytest.param("FROM python:3.12\n", id="python-minor"),
-        pytest.param("FROM python:3.12.7-alpine3.23\n", id="python-patch-alpine"),
+        pytest.param("FROM python:3.12.7-alpine3.20\n", id="python-patch-alpine"),
+        pytest.param("FROM python:3.9.18-slim-bookworm\n", id="patch-on-release"),
+        pytest.param("FROM python:3.11.9-slim-bookworm\n", id="patch-on-default-release"),
+        pytest.param("FROM python:3.9.16-slim\n", id="patch-without-release"),
+        pytest.param("FROM python:3.8.18-alpine3.19\n", id="patch-on-later-alpine"),
+        pytest.param("FROM python:3.12-slim\n", id="python-slim"),
+        pytest.param("FROM python:3.13.0rc2-slim-bookworm\n", id="pre-release"),
+        pytest.param("FROM python:3.14.7-slim-trixie\n", id="patch-newer-than-data"),
+        pytest.param("FROM python:3.16.0-alpine3.25\n", id="minor-newer-than-data"),
+        pytest.param("FROM python:3.14-alpine3.25\n", id="alpine-newer-than-data"),
         pytest.param("FROM python:3.15-rc-slim-trixie\n", id="python-rc"),
         pytest.param("FROM python:3.16-slim-trixie\n", id="newer-than-data"),
         pytest.param(
@@ -91,6 +124,14 @@ def test_dm201_catches(text, line, fix):
 )
 def test_dm201_leaves_alone(text):
     assert findings(text, "DM201") == []
+
+
+def test_dm201_names_nearest_published_tags():
+    found = run("FROM python:3.9.16-slim-bookworm\n", "DM201")
+    assert len(found) == 1
+    assert "python:3.9.17-slim-bookworm" in found[0].message
+    assert "python:3.9-slim-bookworm" in found[0].message
+    assert "python:3.9.16-slim-bullseye" in found[0].message
 
 
 def test_dm202_catches_bookworm_base():
