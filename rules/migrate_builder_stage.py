@@ -27,7 +27,7 @@ def builder_stage_text(
     sync_flag: str = "frozen",
     uv_derived: bool = False,
     install_project: bool = False,
-    secret_mounts: list[str] | None = None,
+    secrets: list[tuple[str, str]] | None = None,
 ) -> str:
     """Return the text of the builder stage, ending with a newline.
 
@@ -36,22 +36,25 @@ def builder_stage_text(
     With `uv_derived`, `image` is a uv image that has Python and uv already,
     so uv is not copied in. With `install_project`, a second sync installs
     the project itself, not editable, after the dependencies' layer.
-    `secret_mounts` give each sync the index credentials as build secrets.
+    `secrets` are (mount option, shell assignment) pairs that give each sync
+    the index credentials from build secrets.
     """
     uv_image = f"ghcr.io/astral-sh/uv:{uv_version or pinned_uv_version()}"
     settings = list(BUILDER_ENVIRONMENT)
     if project_environment:
         settings.append(("UV_PROJECT_ENVIRONMENT", project_environment))
     environment = f" \\{newline}    ".join(f"{key}={value}" for key, value in settings)
-    secrets = list(secret_mounts or [])
+    secret_mounts = [mount for mount, _ in secrets or []]
+    # Each credential on its own line before uv, set for that command only.
+    uv = f" \\{newline}    ".join([*(assignment for _, assignment in secrets or []), "uv"])
     mounts = [
         "--mount=type=cache,target=/root/.cache/uv",
-        *secrets,
+        *secret_mounts,
         f"--mount=type=bind,source=uv.lock,target={workdir}/uv.lock",
         f"--mount=type=bind,source=pyproject.toml,target={workdir}/pyproject.toml",
     ]
     sync = f" \\{newline}    ".join(
-        [*mounts, f"uv sync --{sync_flag} --no-dev --no-install-project"]
+        [*mounts, f"{uv} sync --{sync_flag} --no-dev --no-install-project"]
     )
     lines = [
         f"FROM {platform_flag}{image} AS {name}{newline}",
@@ -63,7 +66,7 @@ def builder_stage_text(
     ]
     if install_project:
         project_sync = f" \\{newline}    ".join(
-            [mounts[0], *secrets, f"uv sync --{sync_flag} --no-dev --no-editable"]
+            [mounts[0], *secret_mounts, f"{uv} sync --{sync_flag} --no-dev --no-editable"]
         )
         lines += [f"COPY . {workdir}{newline}", f"RUN {project_sync}{newline}"]
     return "".join(lines)

@@ -45,6 +45,13 @@ INDEX_OPTIONS = {
 # Packages that install the installer itself; the builder has uv, so they are dropped.
 TOOLING_PACKAGES = {"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pip-tools"}
 INSTALLERS = {"pip", "uv", "poetry", "pipenv", "pip-tools"}
+# The programs that each installer besides pip puts on PATH.
+TOOL_PROGRAMS = {
+    "uv": ("uv", "uvx"),
+    "poetry": ("poetry",),
+    "pipenv": ("pipenv",),
+    "pip-tools": ("pip-compile", "pip-sync"),
+}
 
 
 @dataclass
@@ -70,11 +77,26 @@ class PipPlan:
     pip_options: PipOptions = field(default_factory=PipOptions)
     # pip or manager commands that install packages, requirements or a project.
     installing_commands: int = 0
+    # Installers that pip installs (poetry, pipenv, pip-tools, uv), which the
+    # migrated image leaves out, with the RUN that installs each.
+    tools: list[tuple[str, Instruction]] = field(default_factory=list)
     # "poetry" or "pipenv" when that tool installs the dependencies.
     manager: str | None = None
+    # The RUN of the first `poetry install` or `pipenv install`.
+    manager_instruction: Instruction | None = None
     manager_installs_project: bool = False
     # The manager command skips development dependencies, as --no-dev does.
     manager_excludes_dev: bool = False
+
+    @property
+    def installs_packages(self) -> bool:
+        """Return whether pip or a manager installs anything besides installers such as pip itself."""
+        return bool(
+            self.requirement_files
+            or self.packages
+            or self.project_paths
+            or self.manager
+        )
 
 
 def plan_pip_installs(
@@ -125,6 +147,8 @@ def plan_pip_installs(
             before = _install_count(plan)
             if _manager_command(command):
                 _read_manager_command(command, plan)
+                if plan.manager and plan.manager_instruction is None:
+                    plan.manager_instruction = instruction
             else:
                 _read_pip_command(command, instruction, workdir, plan, builder)
             if _install_count(plan) > before or _manager_command(command):
@@ -150,6 +174,46 @@ _PIP_INSTALL = re.compile(
     r"\bpip[0-9.]*(?:\s+-\S+)*\s+install\b|-m\s+pip(?:\s+-\S+)*\s+install\b"
     r"|\bpoetry\s+install\b|\bpipenv\s+(?:install|sync)\b"
 )
+
+
+def find_tool_uses(
+    stage: Stage, plan: PipPlan, escape: str
+) -> list[tuple[str, Instruction]]:
+    """Return each pip-installed installer that a command the migration keeps still runs.
+
+    The pip and manager commands themselves are not counted, because the
+    migration removes them. A RUN, CMD, ENTRYPOINT or HEALTHCHECK counts when
+    one of the tool's programs appears as a word of a kept command, including
+    inside `sh -c '...'`.
+    """
+    uses = []
+    for tool in dict.fromkeys(name for name, _ in plan.tools):
+        programs = "|".join(re.escape(program) for program in TOOL_PROGRAMS[tool])
+        pattern = re.compile(rf"(?<![\w.-])(?:\S*/)?(?:{programs})(?![\w.-])")
+        for instruction in stage.instructions:
+            if instruction.name in (
+                "CMD",
+                "ENTRYPOINT",
+                "HEALTHCHECK",
+            ) and pattern.search(instruction.arguments):
+                uses.append((tool, instruction))
+                break
+            if instruction.name != "RUN":
+                continue
+            script = run_script(instruction, escape) or heredoc_script(instruction)
+            texts = (
+                [
+                    " ".join(word.value for word in command)
+                    for command in script.commands
+                    if not pip_arguments(command) and not _manager_command(command)
+                ]
+                if script is not None
+                else [instruction.arguments]
+            )
+            if any(pattern.search(text) for text in texts):
+                uses.append((tool, instruction))
+                break
+    return uses
 
 
 def _manager_command(command) -> str | None:
@@ -277,6 +341,9 @@ def _read_pip_command(
     names = [
         re.split(r"[<>=!~;\[ ]", package, maxsplit=1)[0].lower() for package in packages
     ]
+    plan.tools.extend(
+        (name, instruction) for name in names if name in INSTALLERS and name != "pip"
+    )
     if any(name not in TOOLING_PACKAGES for name in names):
         plan.packages.extend(
             package for package, name in zip(packages, names) if name not in INSTALLERS

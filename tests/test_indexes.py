@@ -187,7 +187,10 @@ def test_credentials_stripped_everywhere(tmp_path):
     ]
     assert plan.secrets[1].mount_option == (
         "--mount=type=secret,id=uv_index_pkgs_corp_example_password,"
-        "env=UV_INDEX_PKGS_CORP_EXAMPLE_PASSWORD"
+        "target=/run/secrets/uv_index_pkgs_corp_example_password"
+    )
+    assert plan.secrets[1].assignment == (
+        'UV_INDEX_PKGS_CORP_EXAMPLE_PASSWORD="$(cat /run/secrets/uv_index_pkgs_corp_example_password)"'
     )
     assert plan.secrets[2].origin == str(tmp_path / "pip.conf")
     document = tomllib.loads(pyproject_text)

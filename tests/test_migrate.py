@@ -1089,8 +1089,8 @@ def test_migrate_moves_index_credentials_to_secret(tmp_path):
     assert token not in " ".join(result.notes)
     text = result.writes[tmp_path / "Dockerfile"]
     assert "ENV PIP_EXTRA_INDEX_URL" not in text
-    assert "--mount=type=secret,id=" in text
-    assert ",env=UV_INDEX_" in text
+    assert "--mount=type=secret,id=uv_index_pypi_corp_example_password,target=/run/secrets/uv_index_pypi_corp_example_password" in text
+    assert 'UV_INDEX_PYPI_CORP_EXAMPLE_PASSWORD="$(cat /run/secrets/uv_index_pypi_corp_example_password)"' in text
     indexes = tomllib.loads(result.writes[tmp_path / "pyproject.toml"])["tool"]["uv"]["index"]
     assert [index["url"] for index in indexes] == ["https://pypi.corp.example/simple"]
     assert any("docker build --secret id=" in note for note in result.notes)

@@ -126,8 +126,11 @@ class IndexSecret:
     """A credential the user must pass to the build: never its value, only its names.
 
     `variable` is the environment variable uv reads. `secret_id` is the id for
-    `RUN --mount=type=secret,id=<secret_id>,env=<variable>` in the Dockerfile
-    and `docker build --secret id=<secret_id>,env=<variable>` on the host.
+    `RUN --mount=type=secret,id=<secret_id>` in the Dockerfile and
+    `docker build --secret id=<secret_id>,env=<variable>` on the host.
+    The RUN reads the secret's file into the variable for its own command
+    only. (The `env=` form of the mount would be shorter, but buildah 1.28
+    rejects it.)
     """
 
     index_name: str
@@ -136,8 +139,17 @@ class IndexSecret:
     origin: str
 
     @property
+    def path(self) -> str:
+        return f"/run/secrets/{self.secret_id}"
+
+    @property
     def mount_option(self) -> str:
-        return f"--mount=type=secret,id={self.secret_id},env={self.variable}"
+        return f"--mount=type=secret,id={self.secret_id},target={self.path}"
+
+    @property
+    def assignment(self) -> str:
+        """The shell assignment that sets the variable from the mounted secret, before uv's command."""
+        return f'{self.variable}="$(cat {self.path})"'
 
     @property
     def build_option(self) -> str:
@@ -250,28 +262,32 @@ def read_pip_conf(path: Path) -> IndexSettings:
     return settings
 
 
-def index_settings_from_build_args(arguments: Mapping[str, str]) -> IndexSettings:
+def index_settings_from_build_args(
+    arguments: Mapping[str, str], kinds: Mapping[str, str] | None = None
+) -> IndexSettings:
     """Read the index settings that pip and uv take from environment variables.
 
-    `arguments` maps ARG or ENV names to their values in the Dockerfile.
-    Each URL's origin names the argument, such as "ARG PIP_INDEX_URL".
+    `arguments` maps ARG or ENV names to their values in the Dockerfile, and
+    `kinds` maps each name to the instruction that set it ("ARG" when absent).
+    Each URL's origin names both, such as "ARG PIP_INDEX_URL".
     """
+    kinds = kinds or {}
     settings = IndexSettings(origin="build arguments")
     for variable in _INDEX_URL_VARIABLES:
         value = arguments.get(variable, "").strip()
         if value and settings.index_url is None:
             url = _without_uv_name(value, settings)
             settings.index_url = url
-            settings.origins[url] = f"ARG {variable}"
+            settings.origins[url] = f"{kinds.get(variable, 'ARG')} {variable}"
     for variable in _EXTRA_INDEX_VARIABLES:
         for value in arguments.get(variable, "").split():
             url = _without_uv_name(value, settings)
             settings.extra_index_urls.append(url)
-            settings.origins[url] = f"ARG {variable}"
+            settings.origins[url] = f"{kinds.get(variable, 'ARG')} {variable}"
     for variable in _FIND_LINKS_VARIABLES:
         for url in arguments.get(variable, "").split():
             settings.find_links.append(url)
-            settings.origins[url] = f"ARG {variable}"
+            settings.origins[url] = f"{kinds.get(variable, 'ARG')} {variable}"
     no_index = arguments.get("PIP_NO_INDEX", arguments.get("UV_NO_INDEX", ""))
     settings.no_index = no_index.strip().lower() in _TRUE_WORDS
     return settings

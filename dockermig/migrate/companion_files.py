@@ -5,7 +5,10 @@ from pathlib import Path
 from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
 from dockermig.companions.lock import lock as run_uv_lock
 from dockermig.companions.lock import lock_with_pins
+from dockermig.companions.pep621 import load_pyproject
 from dockermig.companions.pyproject import plan_pyproject, plan_pyproject_from_spec
+from dockermig.companions.python_versions import admits_python
+from dockermig.companions.spec import ProjectSpec, SourceKind
 from dockermig.migrate.dependencies import Dependencies
 from dockermig.migrate.outcome import CannotMigrate, FileResult
 
@@ -34,7 +37,13 @@ def plan_companions(
     python_minor: str,
     result: FileResult,
     run_lock: bool,
+    python_patch: int | None = None,
 ) -> None:
+    """Plan pyproject.toml, uv.lock and .dockerignore into `result`.
+
+    `python_patch` is the patch release that the image tag pins, or None when
+    the tag floats to the newest patch of `python_minor`.
+    """
     pyproject_path = context / "pyproject.toml"
     lock_path = context / "uv.lock"
     ignore_path = context / ".dockerignore"
@@ -49,6 +58,9 @@ def plan_companions(
 
     old_pyproject = result.originals[pyproject_path]
     spec = dependencies.spec
+    result.notes.extend(
+        _check_requires_python(context, spec, python_minor, python_patch)
+    )
     if spec is not None:
         pyproject_text = plan_pyproject_from_spec(
             context, spec, python_minor, dependencies.index_plan
@@ -61,7 +73,18 @@ def plan_companions(
     described = old_pyproject is not None and "[project]" in old_pyproject.decode(
         "utf-8", "replace"
     )
-    if spec is None and changed and not described and _is_setuptools_package(context):
+    # Requirements files, with or without an index, give pyproject.toml a new [project] table.
+    requirements_only = spec is None or spec.source.kind is SourceKind.REQUIREMENTS
+    adds_project_table = requirements_only and changed and not described
+    if adds_project_table and _is_poetry_project(pyproject_path):
+        raise CannotMigrate(
+            f"{pyproject_path} describes a Poetry project, but the image installs "
+            "requirements files and not that project, and a [project] table with the "
+            "image's requirements would change what Poetry 2 reads; install with "
+            "`poetry install` in the Dockerfile, or move the image's requirements to "
+            "their own folder"
+        )
+    if adds_project_table and _is_setuptools_package(context):
         raise CannotMigrate(
             f"{context} holds a setuptools package (setup.py or setup.cfg), and a "
             "[project] table in pyproject.toml would replace its metadata; install "
@@ -97,6 +120,53 @@ def plan_companions(
     result.writes[result.path] = result.writes.pop(result.path)
 
 
+def _check_requires_python(
+    context: Path, spec: ProjectSpec | None, minor: str, patch: int | None
+) -> list[str]:
+    """Raise CannotMigrate when the requires-python that pyproject.toml will have excludes the image's Python.
+
+    An existing [project] requires-python is kept, so it is the one checked.
+    A Pipfile's Python version gives way to the image's, with a note, because
+    requires-python decides which Python `uv sync` looks for in the builder.
+    """
+    pyproject_path = context / "pyproject.toml"
+    existing = None
+    if pyproject_path.is_file():
+        project = load_pyproject(pyproject_path).get("project", {})
+        existing = project.get("requires-python")
+    if existing is not None:
+        specifier = existing
+        origin = f"{pyproject_path} sets requires-python = {existing!r}"
+    elif spec is not None and spec.requires_python:
+        specifier = spec.requires_python
+        if spec.source.kind is SourceKind.PIPENV:
+            spec.requires_python = None
+            named = specifier.removeprefix("==").removesuffix(".*")
+            if named == minor:
+                return []
+            return [
+                f"requires-python is =={minor}.*, the image's Python, although the "
+                f"Pipfile asks for Python {named}"
+            ]
+        origin_file = spec.source.files[0] if spec.source.files else context
+        if spec.source.kind is SourceKind.POETRY:
+            origin = (
+                f"{origin_file}: [tool.poetry.dependencies] python allows "
+                f"only {specifier}"
+            )
+        else:
+            origin = f"{origin_file} requires Python {specifier}"
+    else:
+        return []
+    if admits_python(specifier, minor, patch) is False:
+        version = f"{minor}.{patch}" if patch is not None else minor
+        raise CannotMigrate(
+            f"{origin}, which excludes the image's Python {version}, so `uv sync` in the "
+            "builder would find no Python for it; make the two agree"
+        )
+    return []
+
+
 def _dockerignore_text(context: Path, original: bytes | None) -> str | None:
     """Return .dockerignore text that excludes .venv and keeps pyproject.toml and uv.lock in the context."""
     text = plan_dockerignore(context)
@@ -108,6 +178,12 @@ def _dockerignore_text(context: Path, original: bytes | None) -> str | None:
             current = f"{current}{separator}!{name}{newline}"
             text = current
     return text
+
+
+def _is_poetry_project(pyproject_path: Path) -> bool:
+    if not pyproject_path.is_file():
+        return False
+    return "poetry" in load_pyproject(pyproject_path).get("tool", {})
 
 
 def _is_setuptools_package(context: Path) -> bool:

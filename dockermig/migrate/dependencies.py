@@ -27,6 +27,7 @@ from dockermig.companions.sources import (
     read_dependency_source,
 )
 from dockermig.companions.spec import DependencySource, ProjectSpec, SourceKind
+from dockermig.migrate.commands import heredoc_script, run_script
 from dockermig.migrate.context import copy_sources_and_destination, find_context_file
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.migrate.workdir import resolved_workdir
@@ -97,10 +98,7 @@ def read_dependencies(
     ):
         source = None
     if source is None:
-        raise CannotMigrate(
-            f"the image installs the project, but {context} has no pyproject.toml, "
-            "setup.py, setup.cfg, Pipfile or poetry.lock to read it from"
-        )
+        raise CannotMigrate(_no_project_reason(pip_plan, context))
     spec = read_dependency_source(source)
     if spec.problems:
         problem = spec.problems[0]
@@ -131,6 +129,35 @@ def read_dependencies(
             "installs the project non-editable, so the runtime needs only the venv"
         )
     return Dependencies(spec=spec, install_project=install_project)
+
+
+def _no_project_reason(pip_plan: PipPlan, context: Path) -> str:
+    """Return why the project that the image installs cannot be read, naming the command."""
+    has_pyproject = (context / "pyproject.toml").is_file()
+    if pip_plan.manager == "pipenv":
+        return (
+            f"line {pip_plan.manager_instruction.line} runs `pipenv install`, but "
+            f"{context} has no Pipfile or Pipfile.lock to read"
+        )
+    if pip_plan.manager == "poetry":
+        command = f"line {pip_plan.manager_instruction.line} runs `poetry install`"
+        if has_pyproject:
+            return (
+                f"{command}, but {context / 'pyproject.toml'} has no [tool.poetry] or "
+                "[project] table to install, so poetry install fails on the original too"
+            )
+        return f"{command}, but {context} has no pyproject.toml or poetry.lock to read"
+    container_path, instruction = pip_plan.project_paths[0]
+    command = f"line {instruction.line} installs the project in {container_path}"
+    if has_pyproject:
+        return (
+            f"{command}, but {context / 'pyproject.toml'} has no [project] table and "
+            f"{context} has no setup.py or setup.cfg to read it from"
+        )
+    return (
+        f"{command}, but {context} has no pyproject.toml, setup.py, setup.cfg, "
+        "Pipfile or poetry.lock to read it from"
+    )
 
 
 def index_secrets(dependencies: "Dependencies") -> list[IndexSecret]:
@@ -164,6 +191,7 @@ def read_index_settings(
     """Read index settings from ARG and ENV values and from a pip.conf copied from the context."""
     settings = []
     values: dict[str, str] = {}
+    kinds: dict[str, str] = {}
     for instruction in index_setting_instructions(stage):
         pairs = (parse_arg_pairs if instruction.name == "ARG" else parse_env_pairs)(
             instruction.arguments
@@ -177,8 +205,9 @@ def read_index_settings(
                     "(without credentials) in the Dockerfile or a requirements file"
                 )
             values[name] = value
+            kinds[name] = instruction.name
     if values:
-        settings.append(index_settings_from_build_args(values))
+        settings.append(index_settings_from_build_args(values, kinds))
     for instruction in stage.instructions:
         if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
             continue
@@ -274,8 +303,12 @@ def read_requirement_files(
             stage, instruction, container_path, context, global_args
         )
         if local is None:
+            generated = _generated_requirements_reason(
+                stage, instruction, container_path, global_args
+            )
             raise CannotMigrate(
-                f"line {instruction.line}: {container_path} is not copied into the image "
+                generated
+                or f"line {instruction.line}: {container_path} is not copied into the image "
                 "from the build context (the Dockerfile's folder), so its requirements "
                 "cannot be read"
             )
@@ -309,6 +342,72 @@ def read_requirement_files(
     uv_settings(options)
     combined.pip_options = options
     return combined
+
+
+# Programs whose -o, --output or --output-file option writes a requirements file.
+_REQUIREMENTS_WRITERS = {"poetry", "pdm", "uv", "pip-compile", "pipenv", "pip"}
+_OUTPUT_OPTIONS = ("-o", "--output", "--output-file")
+
+
+def _generated_requirements_reason(
+    stage: Stage, before: Instruction, container_path: str, global_args: dict[str, str]
+) -> str | None:
+    """Return the reason naming the earlier RUN that writes `container_path`, or None.
+
+    A command counts when its output option or a `>` redirect names the file,
+    relative to the RUN's WORKDIR and any `cd` before it in the same RUN.
+    """
+    for instruction in stage.instructions:
+        if instruction is before:
+            return None
+        if instruction.name != "RUN":
+            continue
+        # Files with Windows' backtick escape are refused before dependencies are read.
+        script = run_script(instruction, "\\") or heredoc_script(instruction)
+        if script is None:
+            continue
+        cwd = resolved_workdir(stage, instruction, global_args)
+        for command in script.commands:
+            values = [word.value for word in command]
+            if values[:1] == ["cd"] and len(values) == 2:
+                cwd = posixpath.normpath(posixpath.join(cwd, values[1]))
+                continue
+            for output in _command_outputs(values):
+                if posixpath.normpath(posixpath.join(cwd, output)) != container_path:
+                    continue
+                program = posixpath.basename(values[0])
+                generator = " ".join([program, *values[1:2]])
+                reason = (
+                    f"line {before.line} installs {container_path}, which line "
+                    f"{instruction.line} generates with `{generator}` at build time, and "
+                    "dockermig reads requirements only from files in the build context; "
+                )
+                if program == "poetry":
+                    return reason + (
+                        "install from pyproject.toml and poetry.lock with `poetry install`, "
+                        "which dockermig migrates, or commit the exported file and COPY it in"
+                    )
+                return reason + "commit the generated file and COPY it in"
+    return None
+
+
+def _command_outputs(values: list[str]) -> list[str]:
+    """Return the files a command writes with an output option or a `>` redirect."""
+    outputs = []
+    writes_requirements = posixpath.basename(values[0]) in _REQUIREMENTS_WRITERS
+    for index, value in enumerate(values):
+        following = values[index + 1] if index + 1 < len(values) else None
+        if value in (">", ">>") and following:
+            outputs.append(following)
+        elif value.startswith(">") and value.lstrip(">"):
+            outputs.append(value.lstrip(">"))
+        elif not writes_requirements:
+            continue
+        elif value in _OUTPUT_OPTIONS and following:
+            outputs.append(following)
+        elif value.split("=", 1)[0] in _OUTPUT_OPTIONS[1:] and "=" in value:
+            outputs.append(value.split("=", 1)[1])
+    return outputs
 
 
 def _merge(combined: RequirementSet, addition: RequirementSet) -> None:

@@ -7,7 +7,10 @@ nothing itself: dockermig.writer does that, so a refused or failed file
 leaves the disk as it was.
 """
 
+import fnmatch
+import posixpath
 import re
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from dockermig.images import (
     python_minors_for,
 )
 from dockermig.migrate.commands import command_name, pip_arguments, run_script, shell_view
+from dockermig.migrate.context import copy_sources_and_destination
 from dockermig.migrate.dependencies import (
     Dependencies,
     index_secrets,
@@ -40,6 +44,7 @@ from dockermig.rules.migrate_multi_stage import plan_multi_stage
 from dockermig.rules.migrate_network_source import find_network_source
 from dockermig.rules.migrate_pip_installs import (
     PipPlan,
+    find_tool_uses,
     mentions_pip_install,
     plan_pip_installs,
 )
@@ -167,7 +172,7 @@ def _plan(
             else "not a Python image"
         )
         return
-    _check_migratable(tree, model, result.path)
+    result.notes.extend(_check_migratable(tree, model, result.path))
     if len(model.stages) > 1:
         _plan_multi_stage(tree, model, result, run_lock, convention, companions)
     else:
@@ -176,20 +181,29 @@ def _plan(
         )
 
 
-def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> None:
-    """Raise CannotMigrate for the shapes that migrate does not rewrite."""
+def _check_migratable(
+    tree: Dockerfile, model: DockerfileModel, path: Path
+) -> list[str]:
+    """Raise CannotMigrate for the shapes that migrate does not rewrite, else return notes on the folder."""
     if tree.escape != "\\":
         raise CannotMigrate("uses the backtick escape character of Windows images")
     neighbours = sorted(
-        other.name
+        other
         for other in path.parent.iterdir()
         if other != path and other.is_file() and is_dockerfile_name(other.name)
     )
-    if neighbours:
-        raise CannotMigrate(
-            f"shares its folder, and so pyproject.toml and uv.lock, with {', '.join(neighbours)}; "
-            "give each Dockerfile its own folder first"
-        )
+    for neighbour in neighbours:
+        conflict = _neighbour_conflict(neighbour)
+        if conflict:
+            raise CannotMigrate(
+                f"shares its folder, and so pyproject.toml and uv.lock, with "
+                f"{neighbour.name}, {conflict}; give each Dockerfile its own folder first"
+            )
+    notes = [
+        f"{neighbour.name} shares the folder and its .dockerignore, but it is not a Python "
+        "image and copies none of the files migrate writes"
+        for neighbour in neighbours
+    ]
     for stage in model.stages:
         source = find_network_source(stage)
         if source:
@@ -210,6 +224,55 @@ def _check_migratable(tree: Dockerfile, model: DockerfileModel, path: Path) -> N
             )
         if instruction.name in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
             _check_program_paths(instruction, tree)
+    return notes
+
+
+# The files and folders beside a Dockerfile that migrate writes or adds to .dockerignore.
+_COMPANION_NAMES = ("pyproject.toml", "uv.lock", ".dockerignore", ".venv")
+
+
+def _neighbour_conflict(neighbour: Path) -> str | None:
+    """Return how another Dockerfile in the folder would be affected by the migration, or None.
+
+    It is affected when it is a Python image, which would read or need the
+    same pyproject.toml and uv.lock, or when it copies the whole build context
+    or one of the files migrate writes, so its image would change too.
+    """
+    try:
+        tree, _ = read_dockerfile(neighbour)
+    except DockermigError:
+        return "which dockermig cannot read to tell whether it uses them"
+    model = build_model(tree)
+    for stage in model.stages:
+        base = stage.base.lower()
+        if "python" in base or "$" in base:
+            return (
+                f"whose line {stage.from_instruction.line} builds on {stage.base}, "
+                "a Python image that would use the same files"
+            )
+    for instruction in tree.instructions:
+        if instruction.name == "RUN" and re.search(
+            r"\b(?:pip[0-9.]*|uv|poetry|pipenv|pdm)\b", instruction.text
+        ):
+            return (
+                f"whose line {instruction.line} runs Python packaging tools that "
+                "would use the same files"
+            )
+        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
+            continue
+        sources, _ = copy_sources_and_destination(instruction)
+        for source in sources:
+            relative = (
+                posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
+            )
+            if relative == "." or any(
+                fnmatch.fnmatchcase(name, relative) for name in _COMPANION_NAMES
+            ):
+                return (
+                    f"whose line {instruction.line} copies {source} from the build context, "
+                    "which would then include the files migrate writes"
+                )
+    return None
 
 
 def _check_program_paths(instruction: Instruction, tree: Dockerfile) -> None:
@@ -285,7 +348,20 @@ def _plan_single_stage(
     context = result.path.parent
     base = _choose_base(stage, convention)
     pip_plan = plan_pip_installs(stage, tree.escape, tree.newline, model.global_args)
+    tool_uses = find_tool_uses(stage, pip_plan, tree.escape)
+    if not pip_plan.installs_packages:
+        result.outcome = Outcome.SKIPPED
+        result.reason = _nothing_installed_reason(pip_plan, tool_uses)
+        return
     dependencies = read_dependencies(stage, pip_plan, context, model.global_args)
+    if tool_uses:
+        tool, user = tool_uses[0]
+        installer = next(run for name, run in pip_plan.tools if name == tool)
+        raise CannotMigrate(
+            f"line {installer.line} installs {tool} with pip, and line {user.line} still "
+            f"runs it, but the migrated image has only the venv from uv.lock and no "
+            f"{tool}, so line {user.line} would fail"
+        )
     index_settings = read_index_settings(stage, context, model.global_args)
     if index_settings or _names_indexes(dependencies):
         plan_index_secrets(dependencies, index_settings, context)
@@ -387,6 +463,24 @@ def _plan_multi_stage(
     _finish(tree, model, rewrite, result, run_lock, companions)
 
 
+def _nothing_installed_reason(
+    pip_plan: PipPlan, tool_uses: list[tuple[str, Instruction]]
+) -> str:
+    """Return why a stage whose pip commands install only installers has no venv to build."""
+    if tool_uses:
+        tool, user = tool_uses[0]
+        return (
+            f"pip installs only {tool}, which line {user.line} runs, and no packages for "
+            "the app, so there is no venv to build"
+        )
+    tools = sorted({name for name, _ in pip_plan.tools})
+    installed = " and ".join(tools) if tools else "pip, setuptools or wheel"
+    return (
+        f"pip installs only {installed}, and no packages for the app, so there is "
+        "no venv to build"
+    )
+
+
 def _choose_base(stage: Stage, convention: Convention) -> BaseChoice:
     base = choose_base_image(
         stage,
@@ -426,8 +520,14 @@ def _finish(
         # These notes name the secrets the build needs, never their values.
         result.notes.extend(dependencies.index_plan.notes)
     result.notes.extend(setuptools_note(result.path.parent, dependencies.requirements))
+    patch = re.search(r":\d+\.\d+\.(\d+)", rewrite.base.image)
     plan_companions(
-        result.path.parent, dependencies, rewrite.base.minor, result, run_lock
+        result.path.parent,
+        dependencies,
+        rewrite.base.minor,
+        result,
+        run_lock,
+        python_patch=int(patch.group(1)) if patch else None,
     )
 
 
@@ -453,8 +553,9 @@ def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
         sync_flag=convention.sync,
         uv_derived=convention.builder == "uv-image",
         install_project=rewrite.dependencies.install_project,
-        secret_mounts=[
-            secret.mount_option for secret in index_secrets(rewrite.dependencies)
+        secrets=[
+            (secret.mount_option, secret.assignment)
+            for secret in index_secrets(rewrite.dependencies)
         ],
     )
     parts = [tree.bom, *(node.text for node in model.preamble), builder, tree.newline]
@@ -488,24 +589,70 @@ IMAGE_SETUPTOOLS_REQUIREMENT = "setuptools<81"
 
 
 def _keep_image_setuptools(rewrite: _Rewrite, result: FileResult) -> None:
-    """Add setuptools to a requirements-based venv when the original image had it.
+    """Add setuptools to the venv's dependencies when the original image had it.
 
     Packages such as drf-yasg import pkg_resources without declaring setuptools
     and worked because the python image ships it; a uv venv has no setuptools.
+    This holds for every dependency source. A [project] table that the folder
+    already has, and a project with its own uv.lock, belong to the project, so
+    they get a note in place of the new dependency.
     """
-    requirement_set = rewrite.dependencies.requirement_set
-    if rewrite.base.minor not in IMAGE_SETUPTOOLS_MINORS or requirement_set is None:
+    if rewrite.base.minor not in IMAGE_SETUPTOOLS_MINORS:
         return
-    if rewrite.dependencies.spec is not None:
+    dependencies = rewrite.dependencies
+    if any(re.match(r"setuptools\b", item, re.I) for item in dependencies.requirements):
         return
-    if any(re.match(r"setuptools\b", item, re.I) for item in requirement_set.requirements):
+    spec = dependencies.spec
+    context = result.path.parent
+    owner = None
+    if spec is not None and spec.uses_existing_lock:
+        owner = "the project's own uv.lock is used as it is"
+    elif _has_project_table(context / "pyproject.toml"):
+        owner = "the [project] table of pyproject.toml belongs to the project"
+    if owner is not None:
+        rewrite.notes.append(
+            f"the python {rewrite.base.minor} image ships setuptools, but the venv has "
+            f"it only when a dependency requires it, and {owner}; add "
+            f"{IMAGE_SETUPTOOLS_REQUIREMENT} to its dependencies if a package imports "
+            "pkg_resources"
+        )
         return
-    requirement_set.requirements.append(IMAGE_SETUPTOOLS_REQUIREMENT)
+    requirement = IMAGE_SETUPTOOLS_REQUIREMENT
+    locked = _locked_setuptools_major(spec.pins if spec is not None else [])
+    if locked is not None and locked >= 81:
+        # The old lock installed a newer setuptools, which the pins keep.
+        requirement = "setuptools"
+    if spec is not None:
+        spec.dependencies.append(requirement)
+    elif dependencies.requirement_set is not None:
+        dependencies.requirement_set.requirements.append(requirement)
+    else:
+        return
     rewrite.notes.append(
-        f"added {IMAGE_SETUPTOOLS_REQUIREMENT} to the dependencies: the python "
+        f"added {requirement} to the dependencies: the python "
         f"{rewrite.base.minor} image ships setuptools, and some packages import "
         "pkg_resources without declaring it"
     )
+
+
+def _has_project_table(pyproject: Path) -> bool:
+    """Return whether pyproject.toml has a [project] table. A file that is not valid TOML has none."""
+    if not pyproject.is_file():
+        return False
+    try:
+        return "project" in tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        # plan_companions reports the broken file with its own message.
+        return False
+
+
+def _locked_setuptools_major(pins: list[str]) -> int | None:
+    """Return the major version of setuptools in the old lock's pins, or None."""
+    for pin in pins:
+        match = re.match(r"setuptools\s*===?\s*(\d+)", pin, re.I)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def _names_indexes(dependencies: Dependencies) -> bool:
