@@ -9,6 +9,7 @@ import pytest
 from build_helpers import run_cli, write_dockerfile
 from dockermig.build.bake import bake_definition, cache_settings, target_name
 from dockermig.build.runner import plan_jobs
+from dockermig.build.secrets import parse_secrets
 
 # The parts of the bake file format (docker/buildx, docs/bake-reference.md and
 # bake/bake.go) that dockermig writes. Target names match bake's own pattern,
@@ -45,6 +46,15 @@ BAKE_SCHEMA = {
                     "tags": {**STRING_LIST, "minItems": 1},
                     "cache-from": STRING_LIST,
                     "cache-to": STRING_LIST,
+                    # Entries in `docker build --secret` syntax, as this
+                    # code writes them: an id and one env= or src=.
+                    "secret": {
+                        "type": "array",
+                        "items": {
+                            "type": "string",
+                            "pattern": "^id=[A-Za-z0-9][A-Za-z0-9._-]*,(env|src)=[^,]+$",
+                        },
+                    },
                 },
             },
         },
@@ -162,6 +172,67 @@ def test_bake_cache_none_omits_keys(tmp_path):
 )
 def test_target_name_from_tag(tag, expected):
     assert target_name(tag) == expected
+
+
+def test_bake_secrets_in_every_target(tmp_path):
+    jobs = plan_jobs(make_tree(tmp_path))
+    secrets = parse_secrets(
+        [
+            "id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD",
+            f"id=netrc,src={tmp_path / 'ci' / 'netrc'}",
+        ]
+    )
+
+    definition = bake_definition(jobs, tmp_path, secrets=secrets)
+
+    validate_bake_file(definition, tmp_path)
+    for target in definition["target"].values():
+        assert target["secret"] == [
+            "id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD",
+            "id=netrc,src=ci/netrc",
+        ]
+
+
+def test_bake_secret_src_relative_to_bake_folder(tmp_path, monkeypatch):
+    dockerfile = write_dockerfile(tmp_path / "repo" / "svc", "FROM scratch\n")
+    bake_folder = tmp_path / "repo" / "ci"
+    bake_folder.mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    secrets = parse_secrets(["id=netrc,src=secrets/netrc"])
+
+    definition = bake_definition(plan_jobs([dockerfile]), bake_folder, secrets=secrets)
+
+    assert definition["target"]["svc"]["secret"] == ["id=netrc,src=../secrets/netrc"]
+
+
+def test_bake_without_secrets_omits_key(tmp_path):
+    jobs = plan_jobs([write_dockerfile(tmp_path / "svc", "FROM scratch\n")])
+    target = bake_definition(jobs, tmp_path)["target"]["svc"]
+    assert "secret" not in target
+
+
+def test_bake_schema_rejects_bad_secret(tmp_path):
+    jobs = plan_jobs([write_dockerfile(tmp_path / "svc", "FROM scratch\n")])
+    definition = bake_definition(jobs, tmp_path)
+    definition["target"]["svc"]["secret"] = ["id=token"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(definition, BAKE_SCHEMA)
+
+
+def test_cli_bake_secret_not_checked(tmp_path):
+    """The bake file is built elsewhere, so an unset variable is no error here."""
+    write_dockerfile(tmp_path / "svc", "FROM scratch\n")
+    env = {"PATH": str(tmp_path / "empty-bin"), "HOME": str(tmp_path)}
+
+    result = run_cli(
+        "build", "--bake", "-", "--bake-cache", "none",
+        "--secret", "id=corp_token,env=CORP_TOKEN", cwd=tmp_path, env=env,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    definition = json.loads(result.stdout)
+    validate_bake_file(definition, tmp_path)
+    assert definition["target"]["svc"]["secret"] == ["id=corp_token,env=CORP_TOKEN"]
 
 
 def test_cli_bake_writes_file(tmp_path):

@@ -25,8 +25,20 @@ from dockermig.build import (
     plan_jobs,
     run_builds,
 )
-from dockermig.build.backends import BuildahBuilder, Builder, DockerBuilder
+from dockermig.build.backends import (
+    BuildahBuilder,
+    Builder,
+    DockerBuilder,
+    PodmanBuilder,
+)
 from dockermig.build.runner import MEMORY_PER_BUILD_BYTES, build_one, last_lines
+from dockermig.build.secrets import (
+    BuildSecret,
+    InvalidSecretSpecError,
+    SecretUnavailableError,
+    check_secrets_available,
+    parse_secrets,
+)
 
 BASE = "FROM python:3.11-slim-bookworm\n"
 
@@ -197,6 +209,218 @@ def test_get_builder_missing(tmp_path, monkeypatch):
 
     with pytest.raises(BuilderNotFoundError, match="'podman' not found"):
         get_builder("podman")
+
+
+# ------------------------------------------------------------- build secrets
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("id=token,env=CORP_TOKEN", BuildSecret("token", env="CORP_TOKEN")),
+        ("env=_T2,id=a.b-c", BuildSecret("a.b-c", env="_T2")),
+        ("id=netrc,src=secrets/netrc", BuildSecret("netrc", src=Path("secrets/netrc"))),
+        ("id=x,src=/etc/a=b", BuildSecret("x", src=Path("/etc/a=b"))),
+    ],
+)
+def test_secret_parse_valid(spec, expected):
+    assert BuildSecret.parse(spec) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("", "'' is not KEY=VALUE"),
+        ("id=x", "exactly one of env= and src="),
+        ("id=x,env=A,src=f", "exactly one of env= and src="),
+        ("env=A", "the id is missing"),
+        ("id=,env=A", "the id is missing"),
+        ("id=a b,env=A", "invalid id 'a b'"),
+        ("id=x,env=1A", "'1A' is not an environment variable name"),
+        ("id=x,env=", "'' is not an environment variable name"),
+        ("id=x,src=", "src= is empty"),
+        ("id=x,type=env,env=A", "unknown key 'type'"),
+        ("id=x,id=y,env=A", "'id' is given twice"),
+        ("id=x,envA", "'envA' is not KEY=VALUE"),
+    ],
+)
+def test_secret_parse_invalid(spec, reason):
+    with pytest.raises(InvalidSecretSpecError) as raised:
+        BuildSecret.parse(spec)
+
+    message = str(raised.value)
+    assert reason in message
+    assert "use id=NAME,env=VARIABLE or id=NAME,src=FILE" in message
+    assert "\n" not in message
+
+
+def test_secret_ids_unique():
+    with pytest.raises(InvalidSecretSpecError, match="'token' is given more than once"):
+        parse_secrets(["id=token,env=A", "id=token,src=f"])
+
+
+def test_secret_option_src_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    option = BuildSecret.parse("id=netrc,src=conf/netrc").option()
+
+    assert option == f"id=netrc,src={tmp_path}/conf/netrc"
+
+
+def test_secret_check_reports_all_missing(tmp_path):
+    present = tmp_path / "present"
+    present.write_text("value-never-shown")
+    secrets = parse_secrets(
+        [
+            "id=a,env=SET_VARIABLE",
+            "id=b,env=UNSET_VARIABLE",
+            f"id=c,src={present}",
+            f"id=d,src={tmp_path / 'absent'}",
+            f"id=e,src={tmp_path}",
+        ]
+    )
+
+    with pytest.raises(SecretUnavailableError) as raised:
+        check_secrets_available(secrets, {"SET_VARIABLE": "value-never-shown"})
+
+    message = str(raised.value)
+    assert "secret b: environment variable UNSET_VARIABLE is not set" in message
+    assert f"secret d: file {tmp_path / 'absent'} not found" in message
+    assert f"secret e: file {tmp_path} is not a readable file" in message
+    assert "secret a" not in message
+    assert "secret c" not in message
+    assert "value-never-shown" not in message
+
+
+def test_secret_check_empty_value_passes():
+    check_secrets_available(parse_secrets(["id=a,env=EMPTY"]), {"EMPTY": ""})
+
+
+SECRETS = ["id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD", "id=netrc,src=/etc/netrc"]
+
+
+@pytest.mark.parametrize(
+    ("builder_class", "expected"),
+    [
+        (
+            BuildahBuilder,
+            [
+                "/bin/buildah", "build", "--isolation", "chroot", "--pull=missing",
+                "--file", "svc/Dockerfile", "--tag", "localhost/x/svc:latest",
+                "--secret", "id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD",
+                "--secret", "id=netrc,src=/etc/netrc", "svc",
+            ],
+        ),
+        (
+            PodmanBuilder,
+            [
+                "/bin/podman", "build", "--pull=missing",
+                "--file", "svc/Dockerfile", "--tag", "localhost/x/svc:latest",
+                "--secret", "id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD",
+                "--secret", "id=netrc,src=/etc/netrc", "svc",
+            ],
+        ),
+        (
+            DockerBuilder,
+            [
+                "/bin/docker", "build",
+                "--file", "svc/Dockerfile", "--tag", "localhost/x/svc:latest",
+                "--secret", "id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD",
+                "--secret", "id=netrc,src=/etc/netrc", "svc",
+            ],
+        ),
+    ],
+)  # fmt: skip
+def test_build_argv_with_secrets(builder_class, expected):
+    builder = builder_class(f"/bin/{builder_class.name}")
+    builder.secrets = parse_secrets(SECRETS)
+
+    argv = builder.build_argv(Path("svc/Dockerfile"), Path("svc"), "localhost/x/svc:latest")
+
+    assert argv == expected
+
+
+@pytest.mark.parametrize("builder_class", [BuildahBuilder, PodmanBuilder, DockerBuilder])
+def test_build_argv_without_secrets(builder_class):
+    builder = builder_class(f"/bin/{builder_class.name}")
+
+    argv = builder.build_argv(Path("svc/Dockerfile"), Path("svc"), "localhost/x/svc:latest")
+
+    assert "--secret" not in argv
+    assert argv[-1] == "svc"
+
+
+def _recording_docker(folder: Path, log: Path) -> None:
+    """Write a fake docker that appends its arguments and the secret's variable to log."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "docker"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$*" >> "{log}"\n'
+        f'printf "CORP_TOKEN=%s\\n" "$CORP_TOKEN" >> "{log}"\n'
+        "exit 0\n"
+    )
+    script.chmod(0o755)
+
+
+def test_cli_secret_reaches_builder(tmp_path):
+    log = tmp_path / "docker.log"
+    _recording_docker(tmp_path / "bin", log)
+    write_dockerfile(tmp_path / "svc", BASE)
+    env = {**os.environ, "PATH": str(tmp_path / "bin"), "CORP_TOKEN": "tok-7f3a"}
+
+    completed = run_cli(
+        "build", "--builder", "docker", "--format", "json",
+        "--secret", "id=corp_token,env=CORP_TOKEN", str(tmp_path / "svc"),
+        env=env,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("build ")
+    assert "--secret id=corp_token,env=CORP_TOKEN" in calls[0]
+    # The builder inherits the variable; the value is on no command line and in no output.
+    assert calls[1] == "CORP_TOKEN=tok-7f3a"
+    assert not any("tok-7f3a" in call for call in calls if not call.startswith("CORP_TOKEN="))
+    assert "tok-7f3a" not in completed.stdout + completed.stderr
+
+
+def test_cli_secret_missing_variable_builds_nothing(tmp_path):
+    log = tmp_path / "docker.log"
+    _recording_docker(tmp_path / "bin", log)
+    write_dockerfile(tmp_path / "svc", BASE)
+    env = {**os.environ, "PATH": str(tmp_path / "bin")}
+    env.pop("CORP_TOKEN", None)
+
+    completed = run_cli(
+        "build", "--builder", "docker", "--secret", "id=corp_token,env=CORP_TOKEN",
+        str(tmp_path / "svc"), env=env,
+    )  # fmt: skip
+
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == [
+        (
+            "error: secret corp_token: environment variable CORP_TOKEN is not set; "
+            "set the variables and fix the paths, then run again"
+        )
+    ]
+    assert not log.exists()
+
+
+def test_cli_secret_invalid_spec(tmp_path):
+    write_dockerfile(tmp_path / "svc", BASE)
+
+    completed = run_cli("build", "--secret", "id=corp_token", str(tmp_path))
+
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    error_lines = [line for line in completed.stderr.splitlines() if line.startswith("Error:")]
+    assert error_lines == [
+        (
+            "Error: Invalid value for '--secret': 'id=corp_token' is not a valid secret: "
+            "give exactly one of env= and src=; use id=NAME,env=VARIABLE or id=NAME,src=FILE"
+        )
+    ]
 
 
 class ShellBuilder(Builder):
@@ -568,7 +792,8 @@ def test_cli_help_imports_no_subcommand():
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith('dockermig.commands.'))\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('dockermig.commands.')\n"
+        "                and m != 'dockermig.commands.group')\n"
         "print('LOADED', loaded)\n"
     )
     completed = subprocess.run(

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockermig.build.secrets import BuildSecret
 from dockermig.errors import DockermigError
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,10 @@ class Builder:
         self.executable = executable
         # Environment of the build commands; None inherits dockermig's.
         self.environment: dict[str, str] | None = None
+        # Secrets passed to every build with --secret. An env= secret is read
+        # by the builder from its own environment, so the value never appears
+        # in an argument list.
+        self.secrets: list[BuildSecret] = []
 
     def use_cache_folder(self, folder: Path) -> None:
         """Keep the folders of `RUN --mount=type=cache` in folder, shared by every build.
@@ -128,6 +133,13 @@ class Builder:
     def cache_folder(self) -> Path | None:
         """Return the folder that holds this builder's cache mounts, if it is known."""
         return None
+
+    def secret_options(self) -> list[str]:
+        """Return the `--secret id=...` arguments, in the syntax buildah, podman and docker share."""
+        options = []
+        for secret in self.secrets:
+            options += ["--secret", secret.option()]
+        return options
 
     def build_argv(self, dockerfile: Path, context: Path, tag: str) -> list[str]:
         raise NotImplementedError
@@ -198,6 +210,7 @@ class BuildahBuilder(Builder):
             str(dockerfile),
             "--tag",
             tag,
+            *self.secret_options(),
             str(context),
         ]
 
@@ -270,6 +283,7 @@ class PodmanBuilder(Builder):
             str(dockerfile),
             "--tag",
             tag,
+            *self.secret_options(),
             str(context),
         ]
 
@@ -292,6 +306,9 @@ class DockerBuilder(Builder):
 
     def build_argv(self, dockerfile: Path, context: Path, tag: str) -> list[str]:
         # docker build pulls a base image only when it is missing by default.
+        # NOTE: --secret needs BuildKit, which docker build uses through the
+        # buildx plugin. The legacy builder has no --secret option (checked
+        # with `DOCKER_BUILDKIT=0 docker build --help`, Docker CLI 28.2).
         return [
             self.executable,
             "build",
@@ -299,6 +316,7 @@ class DockerBuilder(Builder):
             str(dockerfile),
             "--tag",
             tag,
+            *self.secret_options(),
             str(context),
         ]
 

@@ -11,6 +11,9 @@ remote or Kubernetes. Its format, as read by docker/buildx (bake/bake.go):
   here are relative to the bake file's folder, and bake must run there.
 - "dockerfile" is resolved relative to the context.
 - "tags", "cache-from" and "cache-to" are lists of strings.
+- "secret" is a list of strings in the syntax of `docker build --secret`,
+  such as "id=token,env=TOKEN" or "id=netrc,src=secrets/netrc". Bake reads
+  the variable or file when it builds, so the bake file holds no value.
 - "group" maps a name to {"targets": [...]}, and a group may name other groups.
   With no target on the command line, bake builds the group "default".
 """
@@ -22,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from dockermig.build.runner import BuildJob
+from dockermig.build.secrets import BuildSecret
 from dockermig.errors import InputFileError
 
 # Kinds of BuildKit cache export and import that --bake-cache offers.
@@ -96,12 +100,21 @@ def _relative(path: Path, start: Path) -> str:
     return Path(relative).as_posix()
 
 
-def bake_definition(jobs: list[BuildJob], bake_folder: Path, cache: str = "registry") -> dict:
+def bake_definition(
+    jobs: list[BuildJob],
+    bake_folder: Path,
+    cache: str = "registry",
+    secrets: list[BuildSecret] | None = None,
+) -> dict:
     """Return the bake file as a dict: one target per job and the groups "all" and "default".
 
-    Context paths are relative to bake_folder, the folder the bake file is
-    written to.
+    Context paths, and the files of src= secrets, are relative to
+    bake_folder, the folder the bake file is written to. Every target gets
+    every secret.
     """
+    # NOTE: a relative src= path assumes that bake opens secret files from its
+    # working directory, as it resolves contexts; not checked with buildx.
+    secret_entries = [secret.option(src_folder=bake_folder) for secret in secrets or []]
     names = _unique_names(jobs)
     targets = {}
     for job, name in zip(jobs, names, strict=True):
@@ -114,6 +127,8 @@ def bake_definition(jobs: list[BuildJob], bake_folder: Path, cache: str = "regis
         if cache_from:
             target["cache-from"] = cache_from
             target["cache-to"] = cache_to
+        if secret_entries:
+            target["secret"] = list(secret_entries)
         targets[name] = target
     return {
         "group": {

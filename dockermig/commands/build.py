@@ -22,6 +22,12 @@ from dockermig.build import (
     run_builds,
 )
 from dockermig.build.runner import DEFAULT_TAG_PREFIX
+from dockermig.build.secrets import (
+    BuildSecret,
+    InvalidSecretSpecError,
+    check_secrets_available,
+    parse_secrets,
+)
 from dockermig.discovery import find_dockerfiles
 from dockermig.errors import DockermigError
 
@@ -44,6 +50,15 @@ def _validate_tag_prefix(ctx: click.Context, param: click.Parameter, value: str)
             f"for example {DEFAULT_TAG_PREFIX!r}"
         )
     return value
+
+
+def _parse_secret_options(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> list[BuildSecret]:
+    try:
+        return parse_secrets(value)
+    except InvalidSecretSpecError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _outcome(result: BuildResult) -> str:
@@ -261,6 +276,18 @@ class Progress:
     "cache, shared by all builds (buildah only; sets TMPDIR for buildah). "
     "Default: buildah's own, $TMPDIR/buildah-cache, also shared by all builds.",
 )
+@click.option(
+    "--secret",
+    "secrets",
+    metavar="SPEC",
+    multiple=True,
+    callback=_parse_secret_options,
+    help="Build secret for RUN --mount=type=secret, passed to every build: "
+    "id=NAME,env=VARIABLE takes it from an environment variable, id=NAME,src=FILE "
+    "from a file. Repeat for more secrets. Only the id and the variable name or "
+    "path go on the builder's command line; the builder reads the value. "
+    "With --bake, every target gets them as its 'secret' list.",
+)
 def build(
     paths: tuple[Path, ...],
     jobs: int | None,
@@ -272,6 +299,7 @@ def build(
     bake_path: Path | None,
     bake_cache: str,
     cache_dir: Path | None,
+    secrets: list[BuildSecret],
 ) -> None:
     """Build each Dockerfile under PATHS (default: the current folder).
 
@@ -289,12 +317,15 @@ def build(
 
     planned = plan_jobs(dockerfiles, tag_prefix=tag_prefix)
     if bake_path is not None:
-        _write_bake(planned, bake_path, bake_cache)
+        # The variables and files are read where bake runs, so they are not checked here.
+        _write_bake(planned, bake_path, bake_cache, secrets)
         return
 
     builder = detect_builder() if builder_name == "auto" else get_builder(builder_name)
     if cache_dir is not None:
         builder.use_cache_folder(cache_dir)
+    check_secrets_available(secrets)
+    builder.secrets = secrets
     workers = jobs if jobs is not None else default_jobs(len(planned))
 
     started = time.monotonic()
@@ -330,13 +361,15 @@ def build(
         sys.exit(1)
 
 
-def _write_bake(planned: list[BuildJob], bake_path: Path, cache: str) -> None:
+def _write_bake(
+    planned: list[BuildJob], bake_path: Path, cache: str, secrets: list[BuildSecret]
+) -> None:
     from dockermig.build.bake import bake_definition, render, write_bake_file
 
     if str(bake_path) == "-":
-        sys.stdout.write(render(bake_definition(planned, Path.cwd(), cache)))
+        sys.stdout.write(render(bake_definition(planned, Path.cwd(), cache, secrets)))
         return
-    definition = bake_definition(planned, bake_path.parent, cache)
+    definition = bake_definition(planned, bake_path.parent, cache, secrets)
     write_bake_file(bake_path, definition)
     targets = len(definition["target"])
     click.echo(
