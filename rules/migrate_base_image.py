@@ -15,10 +15,12 @@ Python minor version and the same Debian release:
   variable, and the lock is made for the argument's default.
 
 X.Y and a patch pin are never changed, with one exception: when a patch
-pin (`python:3.9.16-slim`) moves to a Debian or Alpine release that the tag
-did not name, rules/images.toml must show that the patch was published on
-that release. When it does not, the convention's `python = "X.Y"` moves the
-image to the minor tag, and without that setting the file is not migrated.
+pin (`python:3.9.16-slim`) moves to a Debian release that the tag did not
+name, rules/python_tags.toml must show that the tag was published on that
+release. A patch-pinned Alpine tag without a release gets the newest
+alpine3.NN release that had the patch. When the data shows no such tag, or
+cannot tell, the convention's `python = "X.Y"` moves the image to the minor
+tag, and without that setting the file is not migrated.
 """
 
 import re
@@ -26,17 +28,23 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from dockermig.images import (
+    DEBIAN_RELEASES,
+    end_of_life,
     image_data,
     is_python_image,
     parse_image_ref,
     parse_python_tag,
-    end_of_life,
     python_default_release,
     python_minors_for,
+    python_tag_history,
+    python_tag_published,
 )
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.model import Stage
 
+# No CPython minor has reached patch 99 (3.9 ended at 3.9.25, 2.7 at 2.7.18).
+_MAX_PATCH = 99
+_ALPINE_VARIANT = re.compile(r"alpine3\.(\d+)")
 _VARIABLE_VERSION = re.compile(
     r"^(?P<repository>[^:$@]+):(?P<version>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)(?P<rest>-[^$@]*)?$"
 )
@@ -145,30 +153,37 @@ def choose_base_image(
         raise CannotMigrate(
             f"line {line}: {stage.base} pins a patch release but no OS release, and "
             "which release that tag was built on depends on when it came out; "
-            f"{_release_advice(version)}"
+            f"{_release_advice(version, tag.variant == 'slim')}"
         )
-    if tag.variant == "alpine" and tag.release is None and not _maintained(tag.minor):
+    convention_names_minor = forced_python == tag.minor
+    chosen_alpine = None
+    if patch_pinned and tag.release is None and tag.variant == "alpine":
+        chosen_alpine, fact = _newest_alpine_with_patch(version)
+        if chosen_alpine is None and not convention_names_minor:
+            raise CannotMigrate(
+                f"line {line}: {stage.base} pins a patch release but no Alpine release, "
+                f"and {fact}; add -alpine3.NN to the tag, or set python = "
+                f'"{tag.minor}" in [tool.dockermig] to move the image to the {tag.minor} tag'
+            )
+        if chosen_alpine is None:
+            version_text, patch_pinned = tag.minor, False
+            notes.append(
+                f"moved {written} to the {tag.minor} tag, as the convention's python = "
+                f'"{tag.minor}" asks, because {fact}'
+            )
+    if (
+        tag.variant == "alpine"
+        and tag.release is None
+        and chosen_alpine is None
+        and not _maintained(tag.minor)
+    ):
         raise CannotMigrate(
             f"line {line}: Python {tag.minor} is past its end of life, so the Alpine "
             f"release that {stage.base} last used is not known; add -alpine3.NN to the tag"
         )
-    convention_names_minor = forced_python == tag.minor
-    if patch_pinned and tag.release is None and tag.variant == "alpine":
-        if not convention_names_minor:
-            raise CannotMigrate(
-                f"line {line}: {stage.base} pins a patch release but no Alpine release, "
-                "and dockermig has no record of which Alpine releases had that patch; add "
-                f'-alpine3.NN to the tag, or set python = "{tag.minor}" in [tool.dockermig] '
-                f"to move the image to the {tag.minor} tag"
-            )
-        version_text, patch_pinned = tag.minor, False
-        notes.append(
-            f"moved {written} to the {tag.minor} tag, as the convention's python = "
-            f'"{tag.minor}" asks, because the Alpine release of that patch is not known'
-        )
     if tag.variant == "alpine":
         # Both stages keep musl and the same Alpine release.
-        alpine = tag.release or image_data()["python"]["latest_alpine"]
+        alpine = tag.release or chosen_alpine or image_data()["python"]["latest_alpine"]
         image = f"{ref.repository}:{version_text}-alpine{alpine}"
         release = "alpine"
     else:
@@ -176,7 +191,14 @@ def choose_base_image(
         variant = "slim-" if tag.variant == "slim" else ""
         if patch_pinned and release != written_release:
             version_text = _published_version(
-                version, version_text, release, written, line, convention_names_minor, notes
+                version,
+                version_text,
+                release,
+                written,
+                line,
+                convention_names_minor,
+                notes,
+                slim=tag.variant == "slim",
             )
         image = f"{ref.repository}:{version_text}-{variant}{release}"
     if variable:
@@ -190,6 +212,8 @@ def choose_base_image(
         builds_today = tag.minor in python_minors_for(today) and _maintained(tag.minor)
         if release != "alpine" and today != release and builds_today:
             note += f" ({stage.base} means {today} today)"
+        if chosen_alpine is not None:
+            note += f", the newest Alpine release that had python {version}"
         notes.insert(0, note)
     return BaseChoice(image, tag.minor, release, True, tuple(notes))
 
@@ -200,39 +224,41 @@ def _maintained(minor: str) -> bool:
     return ends is None or ends > date.today()
 
 
-def patch_published(version: str, release: str) -> bool | None:
+def patch_published(version: str, release: str, slim: bool = True) -> bool | None:
     """Return whether the python image published patch `version` (X.Y.Z) on Debian `release`.
 
-    None means rules/images.toml cannot tell: it has no record of that minor
-    on that release, or the release still gets builds and the patch is newer
-    than the last one recorded.
+    The tag looked up is `<version>-slim-<release>`, or `<version>-<release>`
+    for the full image. None means rules/python_tags.toml cannot tell, for
+    example because the patch is newer than the file.
     """
-    minor = version.rsplit(".", 1)[0]
-    patches = image_data()["python"].get("debian_patches", {}).get(release, {})
-    entry = patches.get(minor)
-    if entry is None:
-        return None
-    patch = _patch_number(version)
-    if patch < _patch_number(entry["first"]):
-        return False
-    if patch <= _patch_number(entry["last"]):
-        return True
-    return None if entry.get("built") else False
+    return python_tag_published(version, _debian_variant(release, slim))
 
 
-def releases_with_patch(version: str) -> list[str]:
-    """Return the Debian releases that rules/images.toml records patch `version` on."""
-    releases = image_data()["python"].get("debian_patches", {})
-    return [release for release in releases if patch_published(version, release)]
+def releases_with_patch(version: str, slim: bool = True) -> list[str]:
+    """Return the Debian releases, newest first, that had a python tag of patch `version`."""
+    return [
+        release
+        for release in DEBIAN_RELEASES
+        if patch_published(version, release, slim)
+    ]
 
 
-def _patch_number(version: str) -> int:
-    return int(version.rsplit(".", 1)[1])
+def _debian_variant(release: str, slim: bool) -> str:
+    return f"slim-{release}" if slim else release
 
 
-def _release_advice(version: str) -> str:
+def _published_patches(minor: str, variant: str) -> list[int]:
+    """Return the final patch numbers of `minor` that had the tag variant `variant`, in order."""
+    return [
+        patch
+        for patch in range(_MAX_PATCH + 1)
+        if python_tag_published(f"{minor}.{patch}", variant)
+    ]
+
+
+def _release_advice(version: str, slim: bool) -> str:
     """Return how to choose the Debian release for a patch-pinned tag that names none."""
-    releases = releases_with_patch(version)
+    releases = releases_with_patch(version, slim)
     choosable = [release for release in releases if release in ("bookworm", "trixie")]
     if choosable:
         options = " or ".join(f"--debian-release {release}" for release in choosable)
@@ -253,6 +279,7 @@ def _published_version(
     line: int,
     convention_names_minor: bool,
     notes: list[str],
+    slim: bool,
 ) -> str:
     """Return the version part of the new tag for a patch pin moved to `release`.
 
@@ -261,16 +288,14 @@ def _published_version(
     convention's `python` setting names that minor, and CannotMigrate is
     raised otherwise.
     """
-    published = patch_published(version, release)
+    published = patch_published(version, release, slim)
     if published:
         return version_text
     minor = version.rsplit(".", 1)[0]
     if published is False:
-        entry = image_data()["python"]["debian_patches"][release][minor]
-        still = ", and still builds it" if entry.get("built") else ""
         fact = (
-            f"python {version} was never published on {release} (the python image "
-            f"built {minor} on {release} from {entry['first']} to {entry['last']}{still})"
+            f"python {version} was never published on {release} "
+            f"({_published_range(minor, release, slim)})"
         )
     else:
         fact = (
@@ -285,7 +310,7 @@ def _published_version(
         return minor
     other = [
         other
-        for other in releases_with_patch(version)
+        for other in releases_with_patch(version, slim)
         if other in ("bookworm", "trixie") and other != release
     ]
     choices = [f"pass --debian-release {other}" for other in other]
@@ -294,3 +319,47 @@ def _published_version(
         f"line {line}: {written} cannot be pinned to {release}, because {fact}; "
         + ", or ".join(choices)
     )
+
+
+def _published_range(minor: str, release: str, slim: bool) -> str:
+    """Describe which patches of `minor` the python image published on `release`."""
+    variant = _debian_variant(release, slim)
+    patches = _published_patches(minor, variant)
+    if not patches:
+        return f"the python image never built {minor} on {release}"
+    first, last = f"{minor}.{patches[0]}", f"{minor}.{patches[-1]}"
+    still = ""
+    if python_tag_history()["current"].get(minor) == last:
+        still = ", and still builds it"
+    return f"the python image built {minor} on {release} from {first} to {last}{still}"
+
+
+def _newest_alpine_with_patch(version: str) -> tuple[str | None, str]:
+    """Return the newest Alpine release ("3.20") with a `<version>-alpine3.NN` tag, and why none when None.
+
+    The `<version>-alpine` tag stopped changing when the next patch came out,
+    and it then pointed at the newest Alpine release built with that patch.
+    The second value is the reason, for a message, when no release is found.
+    """
+    minor = version.rsplit(".", 1)[0]
+    variants = python_tag_history()["tags"].get(minor, {})
+    numbers = sorted(
+        (
+            int(match.group(1))
+            for match in map(_ALPINE_VARIANT.fullmatch, variants)
+            if match is not None
+        ),
+        reverse=True,
+    )
+    unknown = python_tag_published(version, "alpine") is None
+    for number in numbers:
+        published = python_tag_published(version, f"alpine3.{number}")
+        if published:
+            return f"3.{number}", ""
+        unknown = unknown or published is None
+    if unknown:
+        return None, (
+            "dockermig's image data cannot tell which Alpine releases had "
+            f"python {version}"
+        )
+    return None, f"the python image published {version} on no alpine3.NN tag"

@@ -1,10 +1,11 @@
 """A private index with credentials, end to end: migrate, lock, and build with build secrets.
 
 The test serves a PEP 503 simple index with HTTP basic auth on 127.0.0.1. A
-pip Dockerfile reads it through PIP_EXTRA_INDEX_URL with the credentials in
-the URL. `dockermig migrate` must lock against it with the real uv, keep the
-token out of every file it writes, and `dockermig build --secret` must build
-the migrated file with buildah. buildah's chroot isolation shares the host's
+pip Dockerfile reads it through PIP_EXTRA_INDEX_URL, or through
+--extra-index-url in its requirements file, with the credentials in the URL.
+`dockermig migrate` must lock against it with the real uv, keep the token out
+of every file it writes and out of the image, and `dockermig build --secret`
+must build the migrated file with buildah. buildah's chroot isolation shares the host's
 network, so the build's `uv sync` reaches the server too.
 """
 
@@ -226,16 +227,29 @@ def test_private_index_requires_credentials(private_index):
     assert _status(page, (USERNAME, private_index.token)) == 200
 
 
-def _write_service(folder: Path, index: PrivateIndex) -> None:
+def _write_service(folder: Path, index: PrivateIndex, shape: str = "env") -> None:
+    """Write a pip service that reads the index from ENV ("env") or from its requirements file."""
     folder.mkdir()
-    (folder / "Dockerfile").write_text(
-        "FROM python:3.11-slim-bookworm\n"
-        f"ENV PIP_EXTRA_INDEX_URL={index.url_with_credentials}\n"
-        "WORKDIR /srv/corp\n"
-        "COPY requirements.txt .\n"
-        "RUN pip install -r requirements.txt\n"
-    )
-    (folder / "requirements.txt").write_text("corp-tools==1.0\nsix==1.17.0\n")
+    requirements = "corp-tools==1.0\nsix==1.17.0\n"
+    if shape == "env":
+        (folder / "Dockerfile").write_text(
+            "FROM python:3.11-slim-bookworm\n"
+            f"ENV PIP_EXTRA_INDEX_URL={index.url_with_credentials}\n"
+            "WORKDIR /srv/corp\n"
+            "COPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n"
+        )
+    else:
+        # `COPY . .` would carry the requirements file too, unless .dockerignore excludes it.
+        (folder / "Dockerfile").write_text(
+            "FROM python:3.11-slim-bookworm\n"
+            "WORKDIR /srv/corp\n"
+            "COPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n"
+            "COPY . .\n"
+        )
+        requirements = f"--extra-index-url {index.url_with_credentials}\n{requirements}"
+    (folder / "requirements.txt").write_text(requirements)
 
 
 def _files_containing(folder: Path, text: str) -> list[str]:
@@ -260,11 +274,33 @@ def _build(
     return completed, row
 
 
+def test_private_index_lock_names_variables(tmp_path, private_index):
+    """Without the variables, migrate's `uv lock` error names the ones to set."""
+    service = tmp_path / "corp"
+    _write_service(service, private_index, "requirements")
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith("UV_INDEX_")
+    }
+    before = {path.name: path.read_bytes() for path in service.iterdir()}
+
+    migrated = run_cli("migrate", "--format", "json", str(service), env=env)
+
+    [row] = json.loads(migrated.stdout)
+    assert row["outcome"] == "error", row
+    assert row["reason"] == (
+        f"uv lock for {service} found no credentials for the index 127-0-0-1 "
+        f"({private_index.url}); set {USERNAME_VARIABLE} and {PASSWORD_VARIABLE} in the "
+        "environment of `dockermig migrate` and run again"
+    )
+    assert {path.name: path.read_bytes() for path in service.iterdir()} == before
+
+
 @pytest.mark.build
-def test_private_index_migrate_and_build(tmp_path, private_index, buildah_ready):
+@pytest.mark.parametrize("shape", ["env", "requirements"])
+def test_private_index_migrate_and_build(tmp_path, private_index, buildah_ready, shape):
     token = private_index.token
     service = tmp_path / "corp"
-    _write_service(service, private_index)
+    _write_service(service, private_index, shape)
     credentials = {USERNAME_VARIABLE: USERNAME, PASSWORD_VARIABLE: token}
     env = {**os.environ, **credentials}
 
@@ -275,13 +311,22 @@ def test_private_index_migrate_and_build(tmp_path, private_index, buildah_ready)
     [row] = json.loads(migrated.stdout)
     assert row["outcome"] == "migrated", row
     assert token not in migrated.stdout + migrated.stderr
-    assert _files_containing(service, token) == []
+    if shape == "env":
+        assert _files_containing(service, token) == []
+    else:
+        # migrate leaves the requirements file as it was, and keeps it out of the image.
+        assert _files_containing(service, token) == ["requirements.txt"]
+        assert (service / ".dockerignore").read_text() == ".venv\nrequirements.txt\n"
+        assert "COPY requirements.txt" not in (service / "Dockerfile").read_text()
     assert _files_containing(service, private_index.url) == [
         "pyproject.toml",
         "uv.lock",
     ]
     notes = " ".join(row["notes"])
-    secret_options = re.findall(r"--secret (id=[\w.-]+,env=\w+)", notes)
+    dockermig_build = re.search(r"`dockermig build ([^`]*)`", notes)
+    assert dockermig_build is not None, notes
+    assert f"`docker build {dockermig_build.group(1)}`" in notes
+    secret_options = re.findall(r"--secret (id=[\w.-]+,env=\w+)", dockermig_build.group(1))
     assert secret_options == [
         f"id={USERNAME_VARIABLE.lower()},env={USERNAME_VARIABLE}",
         f"id={PASSWORD_VARIABLE.lower()},env={PASSWORD_VARIABLE}",

@@ -34,10 +34,11 @@ def first_from(text: str) -> str:
         ("3.11.15", "trixie", True),
         ("3.11.16", "trixie", None),
         ("3.15.0", "trixie", None),
-        ("3.9.16", "stretch", None),
+        # python_tags.toml shows that 3.9 never had a stretch tag.
+        ("3.9.16", "stretch", False),
     ],
     ids=["before-first", "first", "last-of-dropped", "after-dropped", "before-first-trixie",
-         "newest-recorded", "after-newest-still-built", "minor-not-recorded", "release-not-recorded"],
+         "newest-recorded", "after-newest-still-built", "minor-not-recorded", "release-never-built"],
 )  # fmt: skip
 def test_patch_published(version, release, expected):
     assert patch_published(version, release) is expected
@@ -48,14 +49,15 @@ def test_releases_with_patch():
     assert releases_with_patch("3.11.4") == ["bookworm", "bullseye", "buster"]
 
 
-def test_patch_data_has_no_gaps():
-    """Each entry is a range: first <= last, both of the entry's own minor."""
-    for release, minors in image_data()["python"]["debian_patches"].items():
-        for minor, entry in minors.items():
-            first, last = entry["first"], entry["last"]
-            assert first.rsplit(".", 1)[0] == minor, (release, minor)
-            assert last.rsplit(".", 1)[0] == minor, (release, minor)
-            assert int(first.rsplit(".", 1)[1]) <= int(last.rsplit(".", 1)[1]), (release, minor)
+def test_full_image_patch_published():
+    """The full image's tags are looked up, not the slim ones."""
+    assert patch_published("3.12.0", "bookworm", slim=False) is True
+    assert patch_published("3.12.0b1", "bookworm", slim=False) is False
+
+
+def test_images_toml_has_no_patch_table():
+    """rules/python_tags.toml is the one source for published patches."""
+    assert "debian_patches" not in image_data()["python"]
 
 
 def test_published_patch_kept_on_chosen_release(tmp_path):
@@ -185,24 +187,73 @@ def test_tag_naming_release_kept(tmp_path):
     assert first_from(result.writes[tmp_path / "Dockerfile"]) == "FROM python:3.9.16-slim-bullseye AS builder"
 
 
-def test_alpine_patch_without_release(tmp_path):
+def test_alpine_patch_gets_newest_release(tmp_path):
+    """3.12.4 had alpine3.19 and alpine3.20 tags, so python:3.12.4-alpine meant alpine3.20."""
     write_files(tmp_path, {"Dockerfile": dockerfile("3.12.4-alpine"), "requirements.txt": REQUIREMENTS})
 
     result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
 
-    assert result.outcome is Outcome.NEEDS_ATTENTION
-    assert result.reason == (
-        "line 1: python:3.12.4-alpine pins a patch release but no Alpine release, and dockermig "
-        "has no record of which Alpine releases had that patch; add -alpine3.NN to the tag, or "
-        'set python = "3.12" in [tool.dockermig] to move the image to the 3.12 tag'
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    text = result.writes[tmp_path / "Dockerfile"]
+    assert first_from(text) == "FROM python:3.12.4-alpine3.20 AS builder"
+    assert "\nFROM python:3.12.4-alpine3.20\n" in text
+    assert result.notes[0] == (
+        "pinned python:3.12.4-alpine to python:3.12.4-alpine3.20, the newest Alpine "
+        "release that had python 3.12.4"
     )
 
 
+def test_alpine_patch_of_ended_minor(tmp_path):
+    """A minor past its end of life still gets the release its patch tag used."""
+    write_files(tmp_path, {"Dockerfile": dockerfile("3.8.10-alpine"), "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    assert first_from(result.writes[tmp_path / "Dockerfile"]) == "FROM python:3.8.10-alpine3.14 AS builder"
+
+
+@pytest.mark.parametrize(
+    ("tag", "reason"),
+    [
+        (
+            "3.12.99-alpine",
+            "line 1: python:3.12.99-alpine pins a patch release but no Alpine release, and "
+            "dockermig's image data cannot tell which Alpine releases had python 3.12.99; add "
+            '-alpine3.NN to the tag, or set python = "3.12" in [tool.dockermig] to move the '
+            "image to the 3.12 tag",
+        ),
+        (
+            "3.12.0b1-alpine",
+            "line 1: python:3.12.0b1-alpine is a Python pre-release, which dockermig does not migrate",
+        ),
+        (
+            "3.7.99-alpine",
+            "line 1: python:3.7.99-alpine pins a patch release but no Alpine release, and the "
+            "python image published 3.7.99 on no alpine3.NN tag; add -alpine3.NN to the tag, or "
+            'set python = "3.7" in [tool.dockermig] to move the image to the 3.7 tag',
+        ),
+    ],
+    ids=["newer-than-data", "pre-release", "never-published"],
+)
+def test_alpine_patch_rejected(tmp_path, tag, reason):
+    write_files(tmp_path, {"Dockerfile": dockerfile(tag), "requirements.txt": REQUIREMENTS})
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert result.reason == reason
+
+
 def test_alpine_patch_with_convention_python(tmp_path):
-    path = convention_project(tmp_path, "3.12.4-alpine", 'python = "3.12"\n')
+    path = convention_project(tmp_path, "3.12.99-alpine", 'python = "3.12"\n')
 
     result = plan_migration(path, run_lock=False)
 
     assert result.outcome is Outcome.MIGRATED, result.reason
     latest = image_data()["python"]["latest_alpine"]
     assert first_from(result.writes[path]) == f"FROM python:3.12-alpine{latest} AS builder"
+    assert (
+        'moved python:3.12.99-alpine to the 3.12 tag, as the convention\'s python = "3.12" asks, '
+        "because dockermig's image data cannot tell which Alpine releases had python 3.12.99"
+    ) in result.notes

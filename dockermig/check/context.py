@@ -131,7 +131,11 @@ class CheckContext:
         from dockermig.migrate.outcome import Outcome
 
         result = plan_migration(
-            self.path, run_lock=False, companions=False, parsed=(self.tree, data)
+            self.path,
+            run_lock=False,
+            convention=self.convention,
+            companions=False,
+            parsed=(self.tree, data),
         )
         return "" if result.outcome is Outcome.MIGRATED else result.reason
 

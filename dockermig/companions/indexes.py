@@ -76,6 +76,8 @@ class IndexSettings:
     names: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     no_index: bool = False
+    # The pip.conf or pip.ini these settings were read from, if any.
+    path: Path | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -223,12 +225,17 @@ def index_name_for_url(url: str) -> str:
 def index_settings_from_requirements(
     requirements: RequirementSet, origin: str
 ) -> IndexSettings:
-    """Return the index options of pip requirements files as IndexSettings."""
+    """Return the index options of pip requirements files as IndexSettings.
+
+    A URL that a requirements file names gets that file as its origin, and
+    `origin` is used for the others (those of the pip command line).
+    """
     return IndexSettings(
         origin=origin,
         index_url=requirements.index_url,
         extra_index_urls=list(requirements.extra_index_urls),
         find_links=list(requirements.find_links),
+        origins={url: str(files[0]) for url, files in requirements.url_files.items()},
         no_index=requirements.no_index,
     )
 
@@ -254,7 +261,7 @@ def read_pip_conf(path: Path) -> IndexSettings:
     for section in ("global", "install"):
         if parser.has_section(section):
             values.update(parser.items(section))
-    settings = IndexSettings(origin=str(path))
+    settings = IndexSettings(origin=str(path), path=path)
     settings.index_url = values.get("index-url", "").strip() or None
     settings.extra_index_urls = values.get("extra-index-url", "").split()
     settings.find_links = values.get("find-links", "").split()
@@ -469,9 +476,10 @@ def _add_secrets(plan: IndexPlan, name: str, candidate: _Candidate) -> None:
     options = " ".join(f"--secret id={v.lower()},env={v}" for v in variables)
     plan.notes.append(
         f"the index {name} ({candidate.url}) had credentials in {candidate.origin}; "
-        "they were left out of pyproject.toml, uv.lock and the Dockerfile. Set "
+        "they were left out of pyproject.toml, uv.lock, the Dockerfile and the image. Set "
         f"{' and '.join(variables)} where `uv lock` runs, pass them to the build with "
-        f"`docker build {options}`, and remove them from {candidate.origin}"
+        f"`dockermig build {options}` or `docker build {options}`, and remove them "
+        f"from {candidate.origin}"
     )
 
 

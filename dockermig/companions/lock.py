@@ -30,6 +30,8 @@ _PROJECT_DEPENDS_ON = re.compile(
     r"(?<!conclude that )your project depends on (\S+?)(?:,|\s|\.?$)"
 )
 _FAILED_BUILD = re.compile(r"Failed to (?:build|download|fetch)[^`]*`([^`]+)`")
+# uv 0.13.9 prints this cause for an index with `authenticate = "always"` and no credentials.
+_MISSING_CREDENTIALS = re.compile(r"Missing credentials for:?\s+(\S+)")
 
 
 class LockError(DockermigError):
@@ -41,6 +43,14 @@ class LockError(DockermigError):
         self.requirements = requirements or []
         self.stderr = stderr
         super().__init__(message)
+
+
+class MissingCredentialsError(LockError):
+    """`uv lock` found no credentials for an index; `url` is the URL uv named."""
+
+    def __init__(self, message: str, url: str, stderr: str = "") -> None:
+        self.url = url
+        super().__init__(message, stderr=stderr)
 
 
 def lock(
@@ -130,6 +140,9 @@ def lock_with_pins(
         return lock(project_dir, pyproject_text, existing_lock, timeout=timeout)
     try:
         pinned_lock = lock(project_dir, pinned_text, existing_lock, timeout=timeout)
+    except MissingCredentialsError:
+        # Missing credentials say nothing about the pins, so the error stays as it is.
+        raise
     except LockError as error:
         raise LockError(
             f"the versions in the old lock cannot all be kept: {error}; update the old "
@@ -254,6 +267,16 @@ def lock_error_from_stderr(
         )
 
     flat = " ".join(stderr.split())
+    missing = _MISSING_CREDENTIALS.search(flat)
+    if missing:
+        url = missing.group(1)
+        return MissingCredentialsError(
+            f"uv lock for {project_dir} found no credentials for {url}; set "
+            "UV_INDEX_<NAME>_USERNAME and UV_INDEX_<NAME>_PASSWORD for that index, "
+            "where <NAME> is its name in pyproject.toml in upper case, and run again",
+            url,
+            stderr=stderr,
+        )
     names = _unique(_NOT_IN_REGISTRY.findall(flat) + _NO_VERSION.findall(flat))
     if not names:
         names = _unique(_PROJECT_DEPENDS_ON.findall(flat) + _FAILED_BUILD.findall(flat))

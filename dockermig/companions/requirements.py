@@ -103,6 +103,8 @@ class RequirementSet:
     pip_options: PipOptions = field(default_factory=PipOptions)
     problems: list[RequirementProblem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # The files that name each index or find-links URL, which may carry credentials.
+    url_files: dict[str, list[Path]] = field(default_factory=dict)
 
 
 def read_requirements(path: Path) -> RequirementSet:
@@ -291,17 +293,21 @@ def _read_option_line(path, line, result, as_constraints, visited, reject) -> No
             _include(path, value, result, True, visited, reject)
         elif name == "index-url":
             result.index_url = value
+            _record_url_file(result, value, path)
         elif name == "extra-index-url":
             if value not in result.extra_index_urls:
                 result.extra_index_urls.append(value)
+            _record_url_file(result, value, path)
         elif name == "find-links":
             if not _URL_SCHEME.match(value):
                 reject(
                     "--find-links names a local folder, which the Docker build does not "
                     "mount; publish the wheels to an index or a URL"
                 )
-            elif value not in result.find_links:
-                result.find_links.append(value)
+            else:
+                if value not in result.find_links:
+                    result.find_links.append(value)
+                _record_url_file(result, value, path)
         elif name == "no-index":
             result.no_index = True
         elif name == "pre":
@@ -314,6 +320,12 @@ def _read_option_line(path, line, result, as_constraints, visited, reject) -> No
             reject(_REJECTED_OPTION_REASONS[name])
         elif name not in _IGNORED_OPTIONS:
             reject(f"unknown option {token}")
+
+
+def _record_url_file(result: RequirementSet, url: str, path: Path) -> None:
+    files = result.url_files.setdefault(url, [])
+    if path not in files:
+        files.append(path)
 
 
 def _take_option(tokens: list[str], index: int) -> tuple[str | None, str | None, int]:

@@ -1,10 +1,14 @@
 """Plan the files a migrated Dockerfile needs beside it: pyproject.toml, uv.lock, .dockerignore."""
 
+import re
 from pathlib import Path
 
 from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
+from dockermig.dockerignore import is_excluded as path_is_excluded
+from dockermig.dockerignore import parse_dockerignore
+from dockermig.companions.indexes import IndexPlan, strip_credentials
+from dockermig.companions.lock import MissingCredentialsError, lock_with_pins
 from dockermig.companions.lock import lock as run_uv_lock
-from dockermig.companions.lock import lock_with_pins
 from dockermig.companions.pep621 import load_pyproject
 from dockermig.companions.pyproject import plan_pyproject, plan_pyproject_from_spec
 from dockermig.companions.python_versions import admits_python
@@ -104,20 +108,57 @@ def plan_companions(
     )
     if existing_lock is None or changed:
         lock_text = None
-        if run_lock and spec is not None:
-            lock_text = lock_with_pins(
-                context, pyproject_text, spec.pins, existing_lock
-            )
-        elif run_lock:
-            lock_text = run_uv_lock(context, pyproject_text, existing_lock)
+        try:
+            if run_lock and spec is not None:
+                lock_text = lock_with_pins(
+                    context, pyproject_text, spec.pins, existing_lock
+                )
+            elif run_lock:
+                lock_text = run_uv_lock(context, pyproject_text, existing_lock)
+        except MissingCredentialsError as error:
+            raise _credentials_error(context, error, dependencies.index_plan) from None
         if lock_text is None or lock_text != existing_lock:
             result.writes[lock_path] = lock_text
 
-    ignore_text = _dockerignore_text(context, result.originals[ignore_path])
+    ignore_text = _dockerignore_text(
+        context, result.originals[ignore_path], dependencies.credential_files
+    )
     if ignore_text is not None:
         result.writes[ignore_path] = ignore_text
     # The Dockerfile is written last, so an interrupted run leaves it as it was.
     result.writes[result.path] = result.writes.pop(result.path)
+
+
+def _credentials_error(
+    context: Path, error: MissingCredentialsError, plan: IndexPlan | None
+) -> MissingCredentialsError:
+    """Return the error for an index without credentials, naming the variables to set.
+
+    The index is the planned one whose URL starts the URL that uv named. When
+    none matches, the variables of every index with credentials are named.
+    """
+    secrets = plan.secrets if plan is not None else []
+    if not secrets:
+        return error
+    url = error.url.rstrip("/")
+    matching = [
+        index
+        for index in plan.indexes
+        if index.authenticated
+        and (url == index.url.rstrip("/") or url.startswith(index.url.rstrip("/") + "/"))
+    ]
+    if matching:
+        secrets = [secret for secret in secrets if secret.index_name == matching[0].name]
+        index_text = f"the index {matching[0].name} ({matching[0].url})"
+    else:
+        index_text = strip_credentials(error.url)
+    variables = list(dict.fromkeys(secret.variable for secret in secrets))
+    return MissingCredentialsError(
+        f"uv lock for {context} found no credentials for {index_text}; set "
+        f"{' and '.join(variables)} in the environment of `dockermig migrate` and run again",
+        error.url,
+        stderr=error.stderr,
+    )
 
 
 def _check_requires_python(
@@ -167,17 +208,36 @@ def _check_requires_python(
     return []
 
 
-def _dockerignore_text(context: Path, original: bytes | None) -> str | None:
-    """Return .dockerignore text that excludes .venv and keeps pyproject.toml and uv.lock in the context."""
+def _dockerignore_text(
+    context: Path, original: bytes | None, credential_files: list[str]
+) -> str | None:
+    """Return .dockerignore text that excludes .venv and the credential files, and keeps
+    pyproject.toml and uv.lock in the context; None when the file needs no change.
+
+    `credential_files` are paths relative to the context.
+    """
     text = plan_dockerignore(context)
     current = text if text is not None else (original or b"").decode("utf-8", "replace")
     newline = "\r\n" if "\r\n" in current else "\n"
+    for name in credential_files:
+        if not path_is_excluded(parse_dockerignore(current), name):
+            separator = "" if current == "" or current.endswith("\n") else newline
+            current = f"{current}{separator}{_literal_pattern(name)}{newline}"
+            text = current
     for name in ("pyproject.toml", "uv.lock"):
         if is_excluded(current, name):
             separator = "" if current == "" or current.endswith("\n") else newline
             current = f"{current}{separator}!{name}{newline}"
             text = current
     return text
+
+
+def _literal_pattern(path: str) -> str:
+    """Return a .dockerignore pattern that matches exactly `path`, escaping pattern characters."""
+    escaped = re.sub(r"([*?\[\]\\])", r"\\\1", path)
+    if escaped.startswith(("!", "#")):
+        escaped = "\\" + escaped
+    return escaped
 
 
 def _is_poetry_project(pyproject_path: Path) -> bool:

@@ -9,7 +9,7 @@ indexes, and their credentials become build secrets.
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockermig.companions.indexes import (
@@ -55,6 +55,8 @@ class Dependencies:
     install_project: bool = False
     # Indexes from requirements files, pip.conf and ARG or ENV settings, with their secrets.
     index_plan: IndexPlan | None = None
+    # Files in the build context whose index URLs carry credentials, for .dockerignore.
+    credential_files: list[str] = field(default_factory=list)
 
     @property
     def requirements(self) -> list[str]:
@@ -236,7 +238,7 @@ def plan_index_secrets(
             dependencies=list(requirement_set.requirements),
             constraints=list(requirement_set.constraints),
             index_settings=[
-                index_settings_from_requirements(requirement_set, "requirements files")
+                index_settings_from_requirements(requirement_set, "the pip install command")
             ],
         )
         _add_uv_settings(dependencies.spec, requirement_set)
@@ -426,3 +428,6 @@ def _merge(combined: RequirementSet, addition: RequirementSet) -> None:
         combined.index_url = addition.index_url
     combined.pip_options.extend(addition.pip_options)
     combined.no_index = combined.no_index or addition.no_index
+    for url, files in addition.url_files.items():
+        known = combined.url_files.setdefault(url, [])
+        known.extend(path for path in files if path not in known)

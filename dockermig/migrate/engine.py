@@ -24,6 +24,10 @@ from dockermig.images import (
 )
 from dockermig.migrate.commands import command_name, pip_arguments, run_script, shell_view
 from dockermig.migrate.context import copy_sources_and_destination
+from dockermig.migrate.credential_files import (
+    find_credential_files,
+    plan_credential_copies,
+)
 from dockermig.migrate.dependencies import (
     Dependencies,
     index_secrets,
@@ -412,6 +416,16 @@ def _plan_single_stage(
         rewrite.texts[instruction.start] = None
     for start, text in current_texts.items():
         rewrite.texts[start] = apt_plan.runtime_texts.get(start, text)
+    credential_copies = plan_credential_copies(
+        stage,
+        find_credential_files(dependencies.requirement_set, index_settings, context),
+        context,
+        rewrite.texts,
+        tree.escape,
+    )
+    rewrite.texts.update(credential_copies.texts)
+    rewrite.notes.extend(credential_copies.notes)
+    dependencies.credential_files = credential_copies.files
     _finish(tree, model, rewrite, result, run_lock, companions)
 
 
