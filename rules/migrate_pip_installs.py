@@ -87,6 +87,17 @@ class PipPlan:
     manager_installs_project: bool = False
     # The manager command skips development dependencies, as --no-dev does.
     manager_excludes_dev: bool = False
+    # The index options of each installing pip command, as "option url" texts, by
+    # (line, ordinal of the command in the stage).
+    index_scopes: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    # The index_scopes key of the command that installs each entry of requirement_files.
+    requirement_file_scopes: list[tuple[int, int]] = field(default_factory=list)
+    # Comment lines from inside rewritten or removed RUNs, to go above their new
+    # text, by the offset of the RUN.
+    comments: dict[int, str] = field(default_factory=dict)
+    # Packages that `pip install -U` upgrades: (requirement, line, number of
+    # requirement_files and of packages that earlier commands installed).
+    upgrades: list[tuple[str, int, int, int]] = field(default_factory=list)
 
     @property
     def installs_packages(self) -> bool:
@@ -127,6 +138,7 @@ def plan_pip_installs(
             )
         if script is None:
             continue
+        _check_uninstall(script)
         pip_commands = [
             command
             for command in script.commands
@@ -164,6 +176,24 @@ def plan_pip_installs(
     if plan.anchor is None:
         plan.anchor = first_pip_run
     return plan
+
+
+def _check_uninstall(script: RunScript) -> None:
+    """Raise CannotMigrate for `pip uninstall`, which the venv from uv.lock would not see.
+
+    The migrated image has no pip in its venv, so the command would run the
+    image's own pip and leave the venv's copy of the package in place.
+    """
+    for command in script.commands:
+        arguments = pip_arguments(command, ("uninstall",))
+        if arguments is None:
+            continue
+        names = [word.value for word in arguments if not word.value.startswith("-")]
+        raise CannotMigrate(
+            f"line {script.instruction.line}: `pip uninstall` removes "
+            f"{', '.join(names) or 'packages'} after the installs, but uv.lock would "
+            "still install them into the venv; remove them from the installs instead"
+        )
 
 
 def _install_count(plan: PipPlan) -> int:
@@ -276,6 +306,9 @@ def _read_pip_command(
     line = instruction.line
     index = 0
     packages: list[str] = []
+    index_options: list[str] = []
+    files_before, packages_before = len(plan.requirement_files), len(plan.packages)
+    installs_before = _install_count(plan)
     while index < len(arguments):
         value = arguments[index].value
         name, has_inline, inline = value.partition("=")
@@ -305,6 +338,7 @@ def _read_pip_command(
             url = inline if has_inline else _next_value(arguments, index, line)
             index += 1 if has_inline else 2
             _add_index_option(INDEX_OPTIONS[name], url, line, plan)
+            index_options.append(f"{name} {url}")
             continue
         if value == "--pre":
             plan.pip_options.prerelease = True
@@ -336,6 +370,13 @@ def _read_pip_command(
             _add_project_path(value, workdir, instruction, plan)
             index += 1
             continue
+        variable = re.search(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", value)
+        if variable:
+            raise CannotMigrate(
+                f"line {line}: `pip install {value}` takes ${variable.group(1)} from a "
+                "build argument or environment variable, which dockermig cannot write "
+                "into pyproject.toml; write the requirement out"
+            )
         packages.append(value)
         index += 1
     names = [
@@ -347,6 +388,18 @@ def _read_pip_command(
     if any(name not in TOOLING_PACKAGES for name in names):
         plan.packages.extend(
             package for package, name in zip(packages, names) if name not in INSTALLERS
+        )
+    if _install_count(plan) == installs_before:
+        return
+    scope = (line, len(plan.index_scopes))
+    plan.index_scopes[scope] = index_options
+    plan.requirement_file_scopes.extend(
+        [scope] * (len(plan.requirement_files) - files_before)
+    )
+    if any(argument.value in ("-U", "--upgrade") for argument in arguments):
+        plan.upgrades.extend(
+            (package, line, files_before, packages_before)
+            for package in plan.packages[packages_before:]
         )
 
 
@@ -424,23 +477,59 @@ def _plan_run_change(
     if instruction.heredocs:
         _plan_heredoc_change(script, pip_commands, others, plan)
         return
+    comments = _continuation_comments(instruction.text)
     if not others:
         plan.removed.append(instruction)
+        if comments:
+            plan.comments[instruction.start] = "".join(
+                f"{text}{newline}" for _, text in comments
+            )
         return
     if script.has_control_flow or set(script.operators) - {"&&"}:
         raise CannotMigrate(
             f"line {instruction.line}: pip install shares a RUN with other commands "
             "joined by something other than `&&`; split that RUN first"
         )
-    kept = [
-        script.view[command[0].start : command[-1].end].strip() for command in others
-    ]
+    # A comment stays before the kept command it precedes or sits in; one in or
+    # before a pip command goes above the RUN, because that command is gone.
+    above: list[str] = []
+    before_kept: dict[int, list[str]] = {}
+    for offset, text in comments:
+        owner = next(
+            (command for command in script.commands if offset < command[-1].end), None
+        )
+        if owner is None or owner in pip_commands:
+            above.append(text)
+        else:
+            before_kept.setdefault(others.index(owner), []).append(text)
+    if above:
+        plan.comments[instruction.start] = "".join(f"{text}{newline}" for text in above)
     flags = [
         flag for flag in _flag_texts(instruction) if "/root/.cache/pip" not in flag
     ]
-    prefix = " ".join([instruction.keyword, *flags])
-    joined = f" \\{newline}    && ".join(kept)
-    plan.rewritten[instruction.start] = f"{prefix} {joined}{newline}"
+    text = " ".join([instruction.keyword, *flags])
+    for position, command in enumerate(others):
+        command_text = script.view[command[0].start : command[-1].end].strip()
+        comments_here = before_kept.get(position, [])
+        if position == 0 and not comments_here:
+            text += f" {command_text}"
+            continue
+        text += f" \\{newline}"
+        text += "".join(f"    {comment}{newline}" for comment in comments_here)
+        text += f"    {'&& ' if position else ''}{command_text}"
+    plan.rewritten[instruction.start] = text + newline
+
+
+def _continuation_comments(text: str) -> list[tuple[int, str]]:
+    """Return the comment lines inside an instruction's continuation, with their offsets."""
+    comments = []
+    offset = 0
+    for line in text.splitlines(keepends=True)[1:] if text else []:
+        offset = text.index(line, offset)
+        if line.strip().startswith("#"):
+            comments.append((offset, line.strip()))
+        offset += len(line)
+    return comments
 
 
 def _flag_texts(instruction: Instruction) -> list[str]:

@@ -13,14 +13,16 @@ from dockermig.errors import InputFileError
 VENV_FOLDER = ".venv"
 
 
-def plan_dockerignore(project_dir: Path) -> str | None:
+def plan_dockerignore(project_dir: Path, path: Path | None = None) -> str | None:
     """Return the new .dockerignore text that excludes .venv, or None if it already does.
+
+    `path` is the ignore file to extend; by default the .dockerignore in `project_dir`.
 
     The existing text is kept byte for byte, including its line endings and a
     missing final newline, and one `.venv` line is appended. The caller must write
     the text without newline translation.
     """
-    path = Path(project_dir) / ".dockerignore"
+    path = Path(path) if path is not None else Path(project_dir) / ".dockerignore"
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from dockermig.companions.pip_options import PipOptions
-from dockermig.errors import InputFileError
+from dockermig.errors import InputFileError, unreadable_error
 
 # pip treats "#" as a comment at the start of a line or after whitespace.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -105,6 +105,8 @@ class RequirementSet:
     files: list[Path] = field(default_factory=list)
     # The files that name each index or find-links URL, which may carry credentials.
     url_files: dict[str, list[Path]] = field(default_factory=dict)
+    # The --hash values ("sha256:...") of each requirement that has any, by its text.
+    hashes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read_requirements(path: Path) -> RequirementSet:
@@ -129,9 +131,7 @@ def decode_text_file(path: Path) -> str:
             path, "file not found", "create it or fix the path that names it"
         ) from None
     except OSError as error:
-        raise InputFileError(
-            path, f"cannot be read ({error.strerror})", "check its permissions"
-        ) from None
+        raise unreadable_error(path, error, "make the file readable") from None
 
     # UTF-32 BOMs start with the UTF-16 ones, so they are checked first.
     boms = (
@@ -226,14 +226,18 @@ def _read_line(
 
     requirement, options = _split_requirement_options(line)
     binary_options = []
+    hashes: list[str] = []
     position = 0
     while position < len(options):
         option = options[position]
         spelling, equals, attached = option.partition("=")
         if option.startswith("--hash="):
+            hashes.append(option.split("=", 1)[1])
             position += 1
         elif option == "--hash":
             # The value follows as the next token, as in `--hash sha256:...`.
+            if position + 1 < len(options):
+                hashes.append(options[position + 1])
             position += 2
         elif spelling in _REQUIREMENT_LINE_BINARY_OPTIONS:
             value = attached if equals else None
@@ -262,6 +266,8 @@ def _read_line(
     target = result.constraints if as_constraints else result.requirements
     target.append(translated)
     result.pip_options.binary_options.extend(binary_options)
+    if hashes and not as_constraints:
+        result.hashes.setdefault(translated, []).extend(hashes)
 
 
 def _read_option_line(path, line, result, as_constraints, visited, reject) -> None:

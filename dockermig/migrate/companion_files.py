@@ -1,13 +1,14 @@
 """Plan the files a migrated Dockerfile needs beside it: pyproject.toml, uv.lock, .dockerignore."""
 
 import re
+import tomllib
 from pathlib import Path
 
 from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
 from dockermig.dockerignore import is_excluded as path_is_excluded
-from dockermig.dockerignore import parse_dockerignore
+from dockermig.dockerignore import ignore_file_path, parse_dockerignore
 from dockermig.companions.indexes import IndexPlan, strip_credentials
-from dockermig.companions.lock import MissingCredentialsError, lock_with_pins
+from dockermig.companions.lock import LockError, MissingCredentialsError, lock_with_pins
 from dockermig.companions.lock import lock as run_uv_lock
 from dockermig.companions.pep621 import load_pyproject
 from dockermig.companions.pyproject import plan_pyproject, plan_pyproject_from_spec
@@ -50,7 +51,8 @@ def plan_companions(
     """
     pyproject_path = context / "pyproject.toml"
     lock_path = context / "uv.lock"
-    ignore_path = context / ".dockerignore"
+    # BuildKit reads <Dockerfile name>.dockerignore in place of .dockerignore when it exists.
+    ignore_path = ignore_file_path(result.path, context)
     for companion in (pyproject_path, lock_path, ignore_path):
         if companion.is_symlink():
             raise CannotMigrate(
@@ -109,24 +111,137 @@ def plan_companions(
     if existing_lock is None or changed:
         lock_text = None
         try:
-            if run_lock and spec is not None:
-                lock_text = lock_with_pins(
-                    context, pyproject_text, spec.pins, existing_lock
-                )
-            elif run_lock:
-                lock_text = run_uv_lock(context, pyproject_text, existing_lock)
+            lock_text = _lock(context, pyproject_text, spec, existing_lock, run_lock)
         except MissingCredentialsError as error:
             raise _credentials_error(context, error, dependencies.index_plan) from None
+        except LockError as error:
+            added = dependencies.added_setuptools
+            if added is None or not any(
+                re.match(r"setuptools\b", name, re.I) for name in error.requirements
+            ):
+                raise
+            # The indexes do not serve the setuptools that migrate added, so it goes.
+            _drop_added_setuptools(dependencies, result)
+            if spec is not None:
+                pyproject_text = plan_pyproject_from_spec(
+                    context, spec, python_minor, dependencies.index_plan
+                )
+            else:
+                pyproject_text = plan_pyproject(
+                    context, dependencies.requirement_set, python_minor
+                )
+            result.writes[pyproject_path] = pyproject_text
+            try:
+                lock_text = _lock(context, pyproject_text, spec, existing_lock, run_lock)
+            except MissingCredentialsError as error:
+                raise _credentials_error(context, error, dependencies.index_plan) from None
+            result.notes.append(
+                f"the python {python_minor} image ships setuptools, but the package "
+                f"indexes do not serve {added}, so the venv has no setuptools; add it to "
+                "an index the lock uses, and to the dependencies, if a package imports "
+                "pkg_resources"
+            )
         if lock_text is None or lock_text != existing_lock:
             result.writes[lock_path] = lock_text
+    else:
+        lock_text = existing_lock
+    result.notes.extend(check_hashes(dependencies.hashes, lock_text))
+    result.notes.extend(_old_lock_notes(spec))
 
     ignore_text = _dockerignore_text(
-        context, result.originals[ignore_path], dependencies.credential_files
+        ignore_path, result.originals[ignore_path], dependencies.credential_files
     )
     if ignore_text is not None:
         result.writes[ignore_path] = ignore_text
     # The Dockerfile is written last, so an interrupted run leaves it as it was.
     result.writes[result.path] = result.writes.pop(result.path)
+
+
+def _lock(
+    context: Path,
+    pyproject_text: str,
+    spec: ProjectSpec | None,
+    existing_lock: str | None,
+    run_lock: bool,
+) -> str | None:
+    """Return uv.lock's text for pyproject_text, keeping an old lock's pins; None without `run_lock`."""
+    if not run_lock:
+        return None
+    if spec is not None:
+        return lock_with_pins(context, pyproject_text, spec.pins, existing_lock)
+    return run_uv_lock(context, pyproject_text, existing_lock)
+
+
+def _drop_added_setuptools(dependencies: Dependencies, result: FileResult) -> None:
+    """Remove the setuptools requirement that migrate added, and the note that said so."""
+    added = dependencies.added_setuptools
+    requirements = dependencies.requirements
+    if added in requirements:
+        requirements.remove(added)
+    dependencies.added_setuptools = None
+    result.notes[:] = [note for note in result.notes if not note.startswith(f"added {added} ")]
+
+
+def _old_lock_notes(spec: ProjectSpec | None) -> list[str]:
+    """Say whether uv.lock keeps the versions of the project's old lock file, such as poetry.lock."""
+    if spec is None or spec.source.lock_file is None or spec.uses_existing_lock:
+        return []
+    name = spec.source.lock_file.name
+    if spec.pins:
+        count = len(spec.pins)
+        return [
+            f"uv.lock keeps the versions that {name} pins for {count} "
+            f"package{'s' if count != 1 else ''}"
+        ]
+    return [
+        f"{name} pins no package from an index (it is empty, or lists only Git, URL "
+        "or path packages), so uv.lock resolves every version anew"
+    ]
+
+
+def check_hashes(hashes: dict[str, list[str]], lock_text: str | None) -> list[str]:
+    """Compare the --hash values of the requirements with the files uv.lock records.
+
+    pip installs a file only when its hash is one of the requirement's --hash
+    values. Raises CannotMigrate naming the first package whose locked version
+    has no file with any of them, and returns the notes for the summary. With
+    no lock text (check, --diff), the note states that the check runs when the lock is made.
+    """
+    if not hashes:
+        return []
+    if lock_text is None:
+        return [
+            "the requirements pin files with --hash; migrate checks them against "
+            "uv.lock when it makes the lock"
+        ]
+    locked: dict[str, list[dict]] = {}
+    for package in tomllib.loads(lock_text).get("package", []):
+        locked.setdefault(_normalized_name(package.get("name", "")), []).append(package)
+    for requirement, expected in hashes.items():
+        name = _normalized_name(re.split(r"[<>=!~;@\[ ]", requirement, maxsplit=1)[0])
+        packages = locked.get(name, [])
+        recorded = {
+            entry.get("hash")
+            for package in packages
+            for entry in [package.get("sdist") or {}, *package.get("wheels", [])]
+        }
+        if not set(expected) & recorded:
+            versions = ", ".join(str(package.get("version")) for package in packages)
+            raise CannotMigrate(
+                f"{name}: none of the --hash values of `{requirement}` matches a file "
+                f"that uv.lock records for {name} {versions or '(not locked)'}, so pip "
+                "would have refused to install it; correct the hashes or the pin, "
+                "then run migrate again"
+            )
+    return [
+        f"checked the --hash values of {len(hashes)} requirement"
+        f"{'s' if len(hashes) != 1 else ''} against uv.lock: each matches a file "
+        "that uv.lock records, and uv checks those hashes when it installs"
+    ]
+
+
+def _normalized_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
 
 
 def _credentials_error(
@@ -209,14 +324,14 @@ def _check_requires_python(
 
 
 def _dockerignore_text(
-    context: Path, original: bytes | None, credential_files: list[str]
+    ignore_path: Path, original: bytes | None, credential_files: list[str]
 ) -> str | None:
     """Return .dockerignore text that excludes .venv and the credential files, and keeps
     pyproject.toml and uv.lock in the context; None when the file needs no change.
 
     `credential_files` are paths relative to the context.
     """
-    text = plan_dockerignore(context)
+    text = plan_dockerignore(ignore_path.parent, ignore_path)
     current = text if text is not None else (original or b"").decode("utf-8", "replace")
     newline = "\r\n" if "\r\n" in current else "\n"
     for name in credential_files:

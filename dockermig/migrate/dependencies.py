@@ -19,6 +19,7 @@ from dockermig.companions.indexes import (
     index_settings_from_requirements,
     plan_indexes,
     read_pip_conf,
+    strip_credentials,
 )
 from dockermig.companions.pip_options import PipOptions, uv_settings, uv_settings_notes
 from dockermig.companions.requirements import RequirementSet, read_requirements
@@ -57,6 +58,17 @@ class Dependencies:
     index_plan: IndexPlan | None = None
     # Files in the build context whose index URLs carry credentials, for .dockerignore.
     credential_files: list[str] = field(default_factory=list)
+    # The --hash values of requirements files read beside a project's metadata.
+    project_requirement_hashes: dict[str, list[str]] = field(default_factory=dict)
+    # The setuptools requirement that migrate added for the image's setuptools, or None.
+    added_setuptools: str | None = None
+
+    @property
+    def hashes(self) -> dict[str, list[str]]:
+        """The --hash values of the requirements files, by requirement text."""
+        if self.requirement_set is not None:
+            return self.requirement_set.hashes
+        return self.project_requirement_hashes
 
     @property
     def requirements(self) -> list[str]:
@@ -130,7 +142,11 @@ def read_dependencies(
         spec.notes.append(
             "installs the project non-editable, so the runtime needs only the venv"
         )
-    return Dependencies(spec=spec, install_project=install_project)
+    return Dependencies(
+        spec=spec,
+        install_project=install_project,
+        project_requirement_hashes=requirement_set.hashes,
+    )
 
 
 def _no_project_reason(pip_plan: PipPlan, context: Path) -> str:
@@ -300,7 +316,9 @@ def read_requirement_files(
     stage: Stage, pip_plan: PipPlan, context: Path, global_args: dict[str, str]
 ) -> RequirementSet:
     combined = RequirementSet()
-    for container_path, instruction in pip_plan.requirement_files:
+    scopes = {key: list(options) for key, options in pip_plan.index_scopes.items()}
+    file_requirements: list[list[str]] = []
+    for position, (container_path, instruction) in enumerate(pip_plan.requirement_files):
         local = find_context_file(
             stage, instruction, container_path, context, global_args
         )
@@ -314,7 +332,15 @@ def read_requirement_files(
                 "from the build context (the Dockerfile's folder), so its requirements "
                 "cannot be read"
             )
-        _merge(combined, read_requirements(local))
+        requirement_set = read_requirements(local)
+        file_requirements.append(requirement_set.requirements)
+        if position < len(pip_plan.requirement_file_scopes):
+            scopes[pip_plan.requirement_file_scopes[position]].extend(
+                _index_options(requirement_set)
+            )
+        _merge(combined, requirement_set)
+    _check_index_scopes(scopes)
+    _check_upgrades(pip_plan, file_requirements)
     combined.requirements.extend(
         package for package in pip_plan.packages if package not in combined.requirements
     )
@@ -344,6 +370,78 @@ def read_requirement_files(
     uv_settings(options)
     combined.pip_options = options
     return combined
+
+
+def _index_options(requirement_set: RequirementSet) -> list[str]:
+    """Return the index options of a requirements file as "option url" texts."""
+    options = [f"--index-url {requirement_set.index_url}"] if requirement_set.index_url else []
+    options += [f"--extra-index-url {url}" for url in requirement_set.extra_index_urls]
+    options += [f"--find-links {url}" for url in requirement_set.find_links]
+    if requirement_set.no_index:
+        options.append("--no-index")
+    return options
+
+
+def _check_index_scopes(scopes: dict[tuple[int, int], list[str]]) -> None:
+    """Raise CannotMigrate when the pip install commands of the image use different indexes.
+
+    pip applies index options only to the command that reads them, on its
+    command line or in its requirements files, but uv locks every package
+    against the indexes of pyproject.toml.
+    """
+    distinct = {tuple(sorted(set(options))): key for key, options in scopes.items()}
+    if len(distinct) < 2:
+        return
+    (first_options, first), (second_options, second) = sorted(
+        distinct.items(), key=lambda item: item[1]
+    )[:2]
+
+    def describe(options: tuple[str, ...]) -> str:
+        if not options:
+            return "no index options, so pip uses PyPI"
+        return " ".join(
+            f"{option.split(' ', 1)[0]} {strip_credentials(option.split(' ', 1)[1])}"
+            if " " in option
+            else option
+            for option in options
+        )
+
+    raise CannotMigrate(
+        f"line {first[0]} installs with {describe(first_options)}, but line {second[0]} "
+        f"installs with {describe(second_options)}; pip applies index options only to "
+        "its own command, and uv locks every package against one set of indexes, so "
+        "give every pip install the same index options first"
+    )
+
+
+def _check_upgrades(pip_plan: PipPlan, file_requirements: list[list[str]]) -> None:
+    """Raise CannotMigrate when `pip install -U` upgrades a package that an earlier install pinned.
+
+    pip installs the newest version on the later command, but uv finds one
+    version that satisfies both requirements, which is the pinned one.
+    """
+    for package, line, files_before, packages_before in pip_plan.upgrades:
+        name = _requirement_key(package)
+        earlier = [
+            requirement
+            for requirements in file_requirements[:files_before]
+            for requirement in requirements
+        ] + pip_plan.packages[:packages_before]
+        for requirement in earlier:
+            # Only an upper bound, an exact pin or a URL can keep pip's newer version out.
+            capped = re.search(r"<|==|~=|@", requirement.split(";", 1)[0])
+            if _requirement_key(requirement) == name and capped and requirement != package:
+                raise CannotMigrate(
+                    f"line {line}: `pip install -U {package}` upgrades {name} after an "
+                    f"earlier install asked for {requirement}, but uv installs one version "
+                    "that meets both requirements; drop the upgrade, or change the "
+                    "earlier requirement to the version you want"
+                )
+
+
+def _requirement_key(requirement: str) -> str:
+    name = re.split(r"[<>=!~;@\[ ]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 # Programs whose -o, --output or --output-file option writes a requirements file.
@@ -428,6 +526,8 @@ def _merge(combined: RequirementSet, addition: RequirementSet) -> None:
         combined.index_url = addition.index_url
     combined.pip_options.extend(addition.pip_options)
     combined.no_index = combined.no_index or addition.no_index
+    for requirement, hashes in addition.hashes.items():
+        combined.hashes.setdefault(requirement, []).extend(hashes)
     for url, files in addition.url_files.items():
         known = combined.url_files.setdefault(url, [])
         known.extend(path for path in files if path not in known)

@@ -39,7 +39,7 @@ from dockermig.migrate.dependencies import (
 )
 from dockermig.migrate.outcome import CannotMigrate, FileResult, Outcome
 from dockermig.migrate.workdir import resolved_workdir
-from dockermig.model import DockerfileModel, Stage, build_model
+from dockermig.model import DockerfileModel, Stage, build_model, stage_env, substitute
 from dockermig.rules.migrate_apt_split import builder_apt_run, plan_apt_split
 from dockermig.rules.migrate_base_image import BaseChoice, choose_base_image
 from dockermig.rules.migrate_builder_stage import builder_stage_text, venv_copy_text
@@ -167,6 +167,22 @@ def _plan(
         return
     if not any(mentions_pip_install(run) for run in runs):
         result.outcome = Outcome.SKIPPED
+        onbuild = next(
+            (
+                item
+                for item in tree.instructions
+                if item.name == "ONBUILD"
+                and item.trigger is not None
+                and mentions_pip_install(item.trigger)
+            ),
+            None,
+        )
+        if onbuild is not None:
+            result.reason = (
+                f"line {onbuild.line}: pip install runs only in an ONBUILD step, which "
+                "runs in the images built FROM this one, so it is left alone"
+            )
+            return
         python_bases = [
             stage.base for stage in model.stages if "python" in stage.base.lower()
         ]
@@ -220,7 +236,16 @@ def _check_migratable(
                 "with the venv's Python, which has no setuptools; install the project "
                 "with `pip install .` first"
             )
+        if instruction.name == "RUN" and mentions_pip_install(instruction):
+            _check_pip_config_mounts(instruction)
         match = _PIP_SETTINGS.search(text)
+        if match and match.group(0) == "PIP_CONFIG_FILE":
+            raise CannotMigrate(
+                f"line {instruction.line}: PIP_CONFIG_FILE makes pip read index settings "
+                "from a file that dockermig does not read, so uv.lock would resolve from "
+                "PyPI; copy the pip.conf from the build context instead, or write its "
+                "index URL (without credentials) into requirements.txt"
+            )
         if match:
             raise CannotMigrate(
                 f"line {instruction.line}: {match.group(0)} configures pip in a way "
@@ -229,6 +254,38 @@ def _check_migratable(
         if instruction.name in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"):
             _check_program_paths(instruction, tree)
     return notes
+
+
+_PIP_CONFIG_TARGET = re.compile(r"(?:^|/)pip\.(?:conf|ini)$")
+
+
+def _check_pip_config_mounts(run: Instruction) -> None:
+    """Raise CannotMigrate when a pip RUN mounts a pip config file or an index variable.
+
+    pip then reads its index settings from a file or secret that exists only
+    during the build, so a lock made from the build context would use PyPI.
+    """
+    for mount in run.flag_values("mount"):
+        options = dict(
+            part.partition("=")[::2] for part in mount.split(",") if part.strip()
+        )
+        target = options.get("target") or options.get("dst") or options.get("destination")
+        variable = options.get("env", "")
+        config_file = re.search(r"\bPIP_CONFIG_FILE=(\S+)", run.arguments)
+        names_config = target and (
+            _PIP_CONFIG_TARGET.search(target)
+            or (config_file and config_file.group(1).strip("'\"") == target)
+        )
+        if names_config or variable.startswith(("PIP_", "UV_")):
+            kind = options.get("type", "bind")
+            mounted = f"{variable} from a secret" if variable and not names_config else target
+            raise CannotMigrate(
+                f"line {run.line}: pip reads index settings from {mounted}, which the "
+                f"{kind} mount gives it only at build time and dockermig cannot see, so "
+                "uv.lock would resolve from PyPI; write the index URL (without "
+                "credentials) into requirements.txt or the Dockerfile, and pass the "
+                "credentials as a build secret"
+            )
 
 
 # The files and folders beside a Dockerfile that migrate writes or adds to .dockerignore.
@@ -391,6 +448,16 @@ def _plan_single_stage(
     workdir = resolved_workdir(stage, pip_plan.anchor, model.global_args)
     if workdir == "/":
         workdir = convention.workdir or DEFAULT_WORKDIR
+    venv_creation = _find_venv_creation(stage, model, pip_plan, tree.escape)
+    project_environment = convention.venv
+    if venv_creation is not None:
+        venv_path, creator = venv_creation
+        if convention.venv and convention.venv != venv_path:
+            raise CannotMigrate(
+                f"line {creator.line} creates the venv {venv_path}, but the convention "
+                f"puts the venv at {convention.venv}; make the two agree"
+            )
+        project_environment = venv_path
     rewrite = _Rewrite(
         base=base,
         builder_image=base.image,
@@ -399,12 +466,15 @@ def _plan_single_stage(
         else "uv-builder",
         platform=stage.from_instruction.flag("platform"),
         workdir=workdir,
-        venv=convention.venv or f"{workdir}/.venv",
-        project_environment=convention.venv,
+        venv=project_environment or f"{workdir}/.venv",
+        project_environment=project_environment,
         builder_packages=apt_plan.builder_packages,
         runtime=stage,
         anchor=pip_plan.anchor,
-        add_path=True,
+        add_path=not (
+            venv_creation is not None
+            and f"{venv_creation[0]}/bin" in stage_env(model, stage).get("PATH", "")
+        ),
         dependencies=dependencies,
         convention=convention,
         notes=[*base.notes, *apt_plan.summary()],
@@ -416,6 +486,13 @@ def _plan_single_stage(
         rewrite.texts[instruction.start] = None
     for start, text in current_texts.items():
         rewrite.texts[start] = apt_plan.runtime_texts.get(start, text)
+    if venv_creation is not None:
+        # uv sync in the builder makes the venv at that path, so the empty one goes.
+        rewrite.texts[venv_creation[1].start] = None
+        rewrite.notes.append(
+            f"the builder makes the venv at {venv_creation[0]}, where line "
+            f"{venv_creation[1].line} created it, and that line is dropped"
+        )
     credential_copies = plan_credential_copies(
         stage,
         find_credential_files(dependencies.requirement_set, index_settings, context),
@@ -426,6 +503,9 @@ def _plan_single_stage(
     rewrite.texts.update(credential_copies.texts)
     rewrite.notes.extend(credential_copies.notes)
     dependencies.credential_files = credential_copies.files
+    for start, comments in pip_plan.comments.items():
+        # Comments from inside a rewritten RUN go above it, or in place of a dropped one.
+        rewrite.texts[start] = comments + (rewrite.texts.get(start) or "")
     _finish(tree, model, rewrite, result, run_lock, companions)
 
 
@@ -475,6 +555,68 @@ def _plan_multi_stage(
     for instruction in plan.runtime_removed:
         rewrite.texts[instruction.start] = None
     _finish(tree, model, rewrite, result, run_lock, companions)
+
+
+# `python -m venv` options that leave an empty venv like the one `uv sync` makes.
+_PLAIN_VENV_OPTIONS = {"--copies", "--clear", "--upgrade-deps", "--without-pip"}
+
+
+def _find_venv_creation(
+    stage: Stage, model: DockerfileModel, pip_plan: PipPlan, escape: str
+) -> tuple[str, Instruction] | None:
+    """Return the venv path and RUN of the stage's `python -m venv DIR`, or None.
+
+    Raises CannotMigrate when that RUN does more than create the venv (besides
+    pip commands), or creates a venv that uv sync would not reproduce.
+    """
+    found = None
+    for instruction in stage.instructions:
+        script = run_script(instruction, escape) if instruction.name == "RUN" else None
+        if script is None:
+            continue
+        commands = script.commands
+        creators = [
+            command
+            for command in commands
+            if re.match(r"^(?:.*/)?python[0-9.]*$", command_name(command))
+            and [word.value for word in command[1:3]] == ["-m", "venv"]
+        ]
+        if not creators:
+            continue
+        if found is not None or len(creators) > 1:
+            raise CannotMigrate(
+                f"line {instruction.line} creates a second venv with `python -m venv`, "
+                "and the migrated image has one venv"
+            )
+        values = [word.value for word in creators[0][3:]]
+        options = [value for value in values if value.startswith("-")]
+        targets = [value for value in values if not value.startswith("-")]
+        unusual = [option for option in options if option not in _PLAIN_VENV_OPTIONS]
+        if unusual or len(targets) != 1:
+            raise CannotMigrate(
+                f"line {instruction.line}: `python -m venv {' '.join(values)}` makes a venv "
+                "that uv sync would not make the same way; create it with only a path"
+            )
+        others = [
+            command
+            for command in commands
+            if command is not creators[0] and not pip_arguments(command)
+        ]
+        if others:
+            raise CannotMigrate(
+                f"line {instruction.line} runs `python -m venv` together with "
+                f"`{command_name(others[0])}`; give `python -m venv` its own RUN first"
+            )
+        variables = {**model.global_args, **stage_env(model, stage, instruction)}
+        target = substitute(targets[0], variables)
+        if "$" in targets[0] and not target or "$" in target:
+            raise CannotMigrate(
+                f"line {instruction.line}: the venv path {targets[0]} comes from a "
+                "variable that the Dockerfile does not set"
+            )
+        workdir = resolved_workdir(stage, instruction, model.global_args)
+        found = (posixpath.normpath(posixpath.join(workdir, target)), instruction)
+    return found
 
 
 def _nothing_installed_reason(
@@ -642,6 +784,7 @@ def _keep_image_setuptools(rewrite: _Rewrite, result: FileResult) -> None:
         dependencies.requirement_set.requirements.append(requirement)
     else:
         return
+    dependencies.added_setuptools = requirement
     rewrite.notes.append(
         f"added {requirement} to the dependencies: the python "
         f"{rewrite.base.minor} image ships setuptools, and some packages import "
