@@ -1,13 +1,12 @@
 """Find the Dockerfiles under the paths given on the command line."""
 
 import errno
-import fnmatch
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockermig.errors import InputFileError
+from dockermig.errors import InputFileError, unreadable_error
 
 SKIPPED_DIRECTORIES = {
     ".git",
@@ -37,6 +36,9 @@ class Discovery:
 def is_dockerfile_name(name: str) -> bool:
     """Return whether a file name is one that builders read as a Dockerfile."""
     lowered = name.lower()
+    # `Dockerfile.prod.dockerignore` is the ignore file BuildKit reads for Dockerfile.prod.
+    if lowered.endswith(".dockerignore"):
+        return False
     if lowered in ("dockerfile", "containerfile"):
         return True
     if lowered.endswith(".dockerfile") or lowered.endswith(".containerfile"):
@@ -125,11 +127,12 @@ def discover_dockerfiles(paths: list[Path]) -> Discovery:
 
 def _walk(root: Path, errors: list[InputFileError]):
     def record_unreadable(error: OSError) -> None:
+        # os.walk joins names to the root as given, so "." gives "./name"; normpath
+        # writes the path the way discover_dockerfiles writes Dockerfile paths.
+        folder = os.path.normpath(error.filename or root)
         errors.append(
-            InputFileError(
-                error.filename or root,
-                f"cannot read folder ({error.strerror})",
-                "make it readable, or pass paths that leave it out",
+            unreadable_error(
+                folder, error, "make the folder readable, or pass paths that leave it out"
             )
         )
 
@@ -141,7 +144,7 @@ def _walk(root: Path, errors: list[InputFileError]):
             if name not in SKIPPED_DIRECTORIES and not _is_virtualenv(current / name)
         )
         for name in sorted(files):
-            if is_dockerfile_name(name) and not fnmatch.fnmatch(name, "*.dockerignore"):
+            if is_dockerfile_name(name):
                 yield current / name
 
 
@@ -158,7 +161,7 @@ def _unusable(path: Path) -> InputFileError | None:
             return InputFileError(
                 path, "is a symbolic link to a missing file", "fix or remove the link"
             )
-        return InputFileError(path, f"cannot read ({error.strerror})", "check the path")
+        return unreadable_error(path, error)
     if not stat.S_ISREG(status.st_mode):
         # Reading a FIFO would wait for a writer, and a device can be endless.
         return InputFileError(path, "is not a regular file", "pass a Dockerfile")
@@ -170,7 +173,5 @@ def _unusable(path: Path) -> InputFileError | None:
             "leave it out, or check that it is a Dockerfile",
         )
     if not os.access(path, os.R_OK):
-        return InputFileError(
-            path, "permission denied", "make the file readable or leave it out"
-        )
+        return unreadable_error(path, PermissionError())
     return None

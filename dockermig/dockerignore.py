@@ -7,9 +7,11 @@ where a `!pattern` re-includes. A path is excluded when it or one of its
 parent folders matches. check and migrate both read .dockerignore with this.
 """
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,19 @@ class Pattern:
     text: str
     regex: re.Pattern
     exclusion: bool
+
+
+def ignore_file_path(dockerfile: Path, context: Path) -> Path:
+    """Return the ignore file that BuildKit reads when it builds `dockerfile` in `context`.
+
+    BuildKit prefers `<Dockerfile name>.dockerignore` beside the Dockerfile
+    (`Dockerfile.prod.dockerignore` for Dockerfile.prod), and reads the
+    context's `.dockerignore` only when that file does not exist.
+    """
+    own = dockerfile.with_name(dockerfile.name + ".dockerignore")
+    if os.path.lexists(own):
+        return own
+    return context / ".dockerignore"
 
 
 def parse_dockerignore(text: str) -> list[Pattern]:

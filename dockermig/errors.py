@@ -17,6 +17,21 @@ class InputFileError(DockermigError):
         super().__init__(f"{path}: {problem}; {action}")
 
 
+def unreadable_error(
+    path: Path | str,
+    error: OSError,
+    action: str = "make the file readable or leave it out",
+) -> InputFileError:
+    """Return the error for a file or folder that `error` kept from being read.
+
+    A permission error reads "permission denied" with `action`, so every caller
+    words it the same. Any other error gives its own text and "check the path".
+    """
+    if isinstance(error, PermissionError):
+        return InputFileError(path, "permission denied", action)
+    return InputFileError(path, f"cannot read ({error.strerror})", "check the path")
+
+
 class ParseError(DockermigError):
     """A Dockerfile that does not parse, with the 1-based line and column."""
 

@@ -279,7 +279,7 @@ def describe_image(text: str, day: date) -> ImageFacts | None:
 
 
 def _describe_python(ref: ImageRef, day: date) -> ImageFacts | None:
-    parsed = parse_python_tag(ref.tag)
+    parsed = parse_python_tag(ref.tag) or _parse_misordered_python_tag(ref.tag)
     if parsed is None or parsed.variant == "windows":
         return None
     floating: list[str] = []
@@ -310,6 +310,19 @@ def _describe_python(ref: ImageRef, day: date) -> ImageFacts | None:
             release = having[0] if having else release
     interpreter = image_data()["python"]["interpreter"]
     return ImageFacts("python", release, minor, interpreter, True, False, tuple(floating))
+
+
+def _parse_misordered_python_tag(tag: str) -> PythonTag | None:
+    """Read a python tag that puts the Debian release before "slim" (`3.12-bookworm-slim`).
+
+    The python image never published such tags, and DM201 flags them, but the
+    minor and release they mean are clear, so the stage checks can compare them.
+    """
+    version, _, variant_text = tag.partition("-")
+    release, _, rest = variant_text.partition("-")
+    if rest != "slim" or release not in DEBIAN_RELEASES:
+        return None
+    return parse_python_tag(f"{version}-slim-{release}")
 
 
 def _describe_uv(ref: ImageRef) -> ImageFacts:

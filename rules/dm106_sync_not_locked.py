@@ -25,6 +25,8 @@ from dockermig.check.findings import Diagnostic, text_span
 CODE = "DM106"
 NAME = "sync-not-locked"
 SEVERITY = "warning"
+# Its [*] fixes need this option of `dockermig migrate`.
+MIGRATE_OPTION = "--fix-drift"
 
 
 def check(context):
@@ -40,4 +42,5 @@ def check(context):
                 text_span(call.instruction, "sync"),
                 "`uv sync` without `--locked` may install versions that are not in uv.lock",
                 "add `--locked`",
+                migrate_fixes=context.drift_fix_repairs(CODE, call.instruction),
             )

@@ -3,7 +3,8 @@
 ## What it does
 Flags a `COPY` of the build context root (`.` or `./`) into the folder that
 contains a `.venv`, after the venv was built or copied into that stage, when
-.dockerignore does not exclude `.venv`. In the builder a later `uv sync`
+the ignore file (`<Dockerfile name>.dockerignore` beside the Dockerfile,
+else .dockerignore) does not exclude `.venv`. In the builder a later `uv sync`
 repairs the venv, so that case is left alone.
 
 ## Why it matters
@@ -61,8 +62,9 @@ def check(context):
             reported.add(id(instruction))
             yield Diagnostic(
                 node_span(instruction),
-                f"copies the build context over {venv}, and .dockerignore does not exclude .venv",
-                "add `.venv` to .dockerignore",
+                f"copies the build context over {venv}, and {build_context.ignore_file} "
+                "does not exclude .venv",
+                f"add `.venv` to {build_context.ignore_file}",
             )
 
 

@@ -52,6 +52,8 @@ from dockermig.images import (
 CODE = "DM201"
 NAME = "unknown-image-tag"
 SEVERITY = "error"
+# Its [*] fixes need this option of `dockermig migrate`.
+MIGRATE_OPTION = "--fix-drift"
 
 
 def check(context):
@@ -77,6 +79,7 @@ def check(context):
             text_span(use.instruction, ref.tag),
             f"{ref.repository}:{ref.tag} is not a published tag" + _nearest_text(suggestions),
             f"use {suggestions[0]}" if suggestions else "use a published tag",
+            migrate_fixes=context.drift_fix_repairs(CODE, use.instruction),
         )
 
 

@@ -18,12 +18,20 @@ FROM python:3.12-slim
 ```
 
 ## Fix
-Name the release: `python:3.12-slim-trixie`, `python:3.12-alpine3.23`.
+Name the release: `python:3.12-slim-bookworm`, `python:3.12-alpine3.23`.
+For a python tag the fix suggests the release that `dockermig migrate` pins
+the tag to: the convention's `debian-release`, else the default release in
+rules/images.toml.
 """
 
 from dockermig.check.analysis import image_uses
 from dockermig.check.findings import Diagnostic, text_span
-from dockermig.images import describe_image, parse_image_ref
+from dockermig.images import (
+    default_debian_release,
+    describe_image,
+    parse_image_ref,
+    python_minors_for,
+)
 
 CODE = "DM203"
 NAME = "floating-base-tag"
@@ -51,14 +59,29 @@ def check(context):
             text_span(use.instruction, use.written),
             f"{use.resolved} is a floating tag: its {changes} can change without a change here"
             + (f" (today {', '.join(now)})" if now else ""),
-            _fix(ref.repository, ref.tag, facts),
+            _fix(ref.repository, ref.tag, facts, context.convention.debian_release),
         )
 
 
-def _fix(repository: str, tag: str, facts) -> str:
+def _fix(repository: str, tag: str, facts, convention_release: str | None) -> str:
     if facts.family == "python" and facts.release and facts.python_minor:
         variant = "slim-" if "slim" in tag else ""
         if facts.release.startswith("alpine"):
             return f"name the Alpine release, for example {repository}:{facts.python_minor}-alpine3.23"
-        return f"use {repository}:{facts.python_minor}-{variant}{facts.release}"
+        if "release" not in facts.floating:
+            return f"use {repository}:{facts.python_minor}-{variant}{facts.release}"
+        # Suggest the release that `dockermig migrate` pins such a tag to.
+        release = convention_release or default_debian_release()
+        if facts.python_minor not in python_minors_for(release):
+            return f"use {repository}:{facts.python_minor}-{variant}{facts.release}"
+        suggestion = f"use {repository}:{facts.python_minor}-{variant}{release}"
+        if convention_release:
+            return f"{suggestion}, the convention's Debian release"
+        if "python" in facts.floating:
+            # migrate leaves a tag without a Python minor (`python:3-slim`) alone.
+            return suggestion
+        return (
+            f"{suggestion}, the release `dockermig migrate` pins; "
+            "pass --debian-release to migrate to choose another"
+        )
     return "name the release in the tag"

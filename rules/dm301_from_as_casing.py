@@ -23,6 +23,8 @@ CODE = "DM301"
 NAME = "from-as-casing"
 SEVERITY = "warning"
 BUILDKIT_NAME = "FromAsCasing"
+# Its [*] fixes need this option of `dockermig migrate`.
+MIGRATE_OPTION = "--fix-drift"
 
 
 def check(context):
@@ -42,4 +44,5 @@ def check(context):
                 word_span(instruction, as_word),
                 f"'{as_word}' and '{keyword}' keywords' casing do not match",
                 f"write '{as_word.upper() if keyword.isupper() else as_word.lower()}'",
+                migrate_fixes=context.drift_fix_repairs(CODE, instruction),
             )

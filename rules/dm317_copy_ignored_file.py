@@ -44,6 +44,7 @@ def check(context):
             if build_context.excluded(source):
                 yield Diagnostic(
                     text_span(instruction, source, len(instruction.keyword)),
-                    f"{source} is excluded by .dockerignore, so {instruction.name} cannot find it",
-                    f"remove the .dockerignore pattern that matches {source}",
+                    f"{source} is excluded by {build_context.ignore_file}, so "
+                    f"{instruction.name} cannot find it",
+                    f"remove the {build_context.ignore_file} pattern that matches {source}",
                 )

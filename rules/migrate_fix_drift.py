@@ -20,6 +20,10 @@ instruction it touches:
   `ENV UV_LINK_MODE=copy` before that RUN.
 
 A fix whose result is not certain is not made, and `unfixed` gives the reason.
+When a venv is built on one Python minor or Debian release and copied to a
+stage on another (check's DM101 and DM102), no fix is made at all and
+`unfixed` names the stages, so migrate reports the file as needing attention:
+which of the two versions the image should use is the user's choice.
 Everything else that check reports stays for the user to fix.
 """
 
@@ -35,7 +39,9 @@ from dockermig.check.analysis import (
     cache_mount_targets,
     copy_sources,
     is_within,
+    stage_label,
     truthy,
+    venv_pairs,
 )
 from dockermig.images import (
     is_python_image,
@@ -64,7 +70,7 @@ class DriftFixes:
     """New text per instruction offset, one note per fix, and the reasons for fixes not made.
 
     `fixed` contains (check code, instruction offset) for each finding of
-    DM104, DM107 or DM108 that the fixes repair.
+    DM104, DM106, DM107, DM108, DM201 or DM301 that the fixes repair.
     """
 
     texts: dict[int, str] = field(default_factory=dict)
@@ -81,6 +87,9 @@ def plan_drift_fixes(
     `analysis` is check's analysis of the same model, when the caller has one.
     """
     analysis = analysis or Analysis(model, date.today())
+    mismatches = _stage_mismatches(analysis)
+    if mismatches:
+        return DriftFixes(unfixed=mismatches)
     fixes = DriftFixes()
     for copy in analysis.venv_copies:
         if copy.landing != copy.build.path:
@@ -103,6 +112,47 @@ def plan_drift_fixes(
     fixes.notes.sort(key=_line_number)
     fixes.unfixed.sort(key=_line_number)
     return fixes
+
+
+def _stage_mismatches(analysis: Analysis) -> list[str]:
+    """Return one reason per stage that runs a venv built on another Python minor or release.
+
+    The conditions are those of check's DM102 and DM101.
+    """
+    reasons = []
+    for pair in venv_pairs(analysis):
+        builder = analysis.stage_facts(pair.build.stage)
+        runtime = analysis.stage_facts(pair.stage)
+        if builder is None or runtime is None:
+            continue
+        differences = []
+        if (
+            builder.python_minor
+            and runtime.python_minor
+            and builder.python_minor != runtime.python_minor
+        ):
+            differences.append(
+                f"Python {builder.python_minor} in {stage_label(pair.build.stage)} "
+                f"and Python {runtime.python_minor} in {stage_label(pair.stage)}"
+            )
+        if (
+            builder.release
+            and runtime.release
+            and builder.release != runtime.release
+            and builder.libc == runtime.libc == "glibc"
+            and "ubuntu" not in (builder.release, runtime.release)
+        ):
+            differences.append(
+                f"Debian {builder.release} in {stage_label(pair.build.stage)} "
+                f"and {runtime.release} in {stage_label(pair.stage)}"
+            )
+        if differences:
+            reasons.append(
+                f"line {pair.stage.from_instruction.line}: the venv is built and run on "
+                f"different images ({'; '.join(differences)}); --fix-drift does not choose "
+                "a Python version or release, so use the same one in both FROM lines first"
+            )
+    return reasons
 
 
 def _line_number(note: str) -> int:
@@ -130,6 +180,7 @@ def _fix_from(instruction: Instruction, fixes: DriftFixes) -> None:
             fixes.texts[instruction.start] = _current(instruction, fixes).replace(
                 words[0], fixed, 1
             )
+            fixes.fixed.add(("DM201", instruction.start))
             fixes.notes.append(
                 f"line {instruction.line}: replaced {words[0]}, which does not exist, with {fixed}"
             )
@@ -149,6 +200,7 @@ def _fix_from(instruction: Instruction, fixes: DriftFixes) -> None:
             fixes.texts[instruction.start] = (
                 body[:start] + wanted + body[end:] + text[len(body) :]
             )
+            fixes.fixed.add(("DM301", instruction.start))
             fixes.notes.append(
                 f"line {instruction.line}: wrote `{wanted}` in the case of {instruction.keyword}"
             )
@@ -165,6 +217,9 @@ def _fix_sync_flag(instruction: Instruction, sync_flag: str, fixes: DriftFixes) 
     fixes.texts[instruction.start] = (
         text[: match.end()] + f" --{sync_flag}" + text[match.end() :]
     )
+    # Only the first `uv sync` of the RUN gets the flag.
+    if len(_UV_SYNC.findall(arguments)) == 1:
+        fixes.fixed.add(("DM106", instruction.start))
     fixes.notes.append(
         f"line {instruction.line}: added --{sync_flag} to uv sync, so the image installs what uv.lock records"
     )
@@ -356,6 +411,12 @@ def drift_fix_repairs(context, code: str, instruction: Instruction) -> bool:
     check's own analysis.
     """
     model = context.model
+    # migrate applies these fixes only to a file that runs `uv sync`.
+    if not any(
+        item.name == "RUN" and _UV_SYNC.search(item.arguments)
+        for item in model.tree.instructions
+    ):
+        return False
     fixes = model.__dict__.get("_drift_fixes")
     if fixes is None:
         fixes = plan_drift_fixes(model, "frozen", context.analysis)

@@ -415,7 +415,7 @@ def test_migrate_unreadable_file_and_folder(shared_tmp, template):
         f"{unreadable_file}: permission denied; make the file readable or leave it out"
     )
     assert rows[str(unreadable_folder)]["reason"] == (
-        f"{unreadable_folder}: cannot read folder (Permission denied); make it readable, "
+        f"{unreadable_folder}: permission denied; make the folder readable, "
         "or pass paths that leave it out"
     )
     assert rows[str(good)]["outcome"] == "migrated"
@@ -440,10 +440,21 @@ def test_check_unreadable_file_and_folder(shared_tmp, template):
         in process.stderr
     )
     assert (
-        f"error: {unreadable_folder}: cannot read folder (Permission denied); make it readable, "
+        f"error: {unreadable_folder}: permission denied; make the folder readable, "
         "or pass paths that leave it out\n" in process.stderr
     )
     assert f"{good}:4:" in process.stdout
+
+
+def test_check_unreadable_folder_path_as_given(shared_tmp, template):
+    _, _, unreadable_folder = make_unreadable_tree(shared_tmp, template)
+
+    process = run_unprivileged("check", "--format", "concise", ".", cwd=shared_tmp)
+
+    relative = unreadable_folder.relative_to(shared_tmp)
+    assert process.returncode == 2
+    assert f"error: {relative}: permission denied; make the folder readable" in process.stderr
+    assert "./" not in process.stderr
 
 
 # A file changed by someone else between read and write.

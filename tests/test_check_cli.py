@@ -159,6 +159,32 @@ def test_full_format_shows_source_and_fix(tmp_path):
     assert "fix: use Python 3.12 in both stages" in output
 
 
+def test_full_format_does_not_wrap_in_pipe(tmp_path):
+    path = project(tmp_path, DRIFTED.replace("python:3.11-slim", "python:3.12-slim"))
+    output = invoke("--format", "full", "--select", "DM203", str(path)).stdout
+    message = next(line for line in output.splitlines() if "DM203" in line)
+    assert message.endswith("can change without a change here (today trixie)")
+    assert len(message) > 80
+
+
+def test_non_utf8_message_gives_next_step(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(b"FROM python:3.12-slim-trixie\nLABEL author=Ren\xe9\n")
+    result = invoke("--format", "concise", str(path))
+    assert result.stdout == (
+        f"{path}:1:1: DM001 the file is not valid UTF-8 (byte 0xe9 on line 2); "
+        "convert the file to UTF-8\n"
+    )
+    assert result.exit_code == 2
+
+
+def test_non_utf8_fix_names_conversion(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(b"FROM python:3.12-slim-trixie\nLABEL author=Ren\xe9\n")
+    records = json.loads(invoke("--format", "json", str(path)).stdout)
+    assert [record["fix"] for record in records] == ["convert the file to UTF-8"]
+
+
 def test_inline_ignore_before_instruction(tmp_path):
     text = DRIFTED.replace(
         "FROM python:3.11-slim\n",

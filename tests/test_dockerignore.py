@@ -4,7 +4,10 @@ import codecs
 
 import pytest
 
+from dockermig.check.context import BuildContext
 from dockermig.companions.dockerignore import is_excluded, plan_dockerignore
+from dockermig.discovery import discover_dockerfiles, is_dockerfile_name
+from dockermig.dockerignore import ignore_file_path
 from dockermig.errors import InputFileError
 
 
@@ -118,3 +121,59 @@ def test_undecodable_file_raises(tmp_path):
 def test_is_excluded_character_class():
     assert is_excluded("[.]venv\n", ".venv")
     assert not is_excluded("[^.]venv\n", ".venv")
+
+
+def test_plan_extends_given_ignore_file(tmp_path):
+    (tmp_path / ".dockerignore").write_text(".venv\n")
+    own = tmp_path / "Dockerfile.prod.dockerignore"
+    own.write_text("*.pyc\n")
+    assert plan_dockerignore(tmp_path, own) == "*.pyc\n.venv\n"
+
+
+def test_ignore_file_prefers_dockerfile_own(tmp_path):
+    (tmp_path / ".dockerignore").write_text("")
+    (tmp_path / "Dockerfile.prod.dockerignore").write_text("")
+    path = ignore_file_path(tmp_path / "Dockerfile.prod", tmp_path)
+    assert path == tmp_path / "Dockerfile.prod.dockerignore"
+
+
+def test_ignore_file_falls_back_to_context(tmp_path):
+    (tmp_path / "Dockerfile.dockerignore").write_text("")
+    context = tmp_path / "context"
+    path = ignore_file_path(tmp_path / "Dockerfile.prod", context)
+    assert path == context / ".dockerignore"
+
+
+def test_build_context_reads_dockerfile_own_ignore(tmp_path):
+    (tmp_path / ".dockerignore").write_text(".venv\n")
+    (tmp_path / "Dockerfile.prod.dockerignore").write_text("*.pyc\n")
+    context = BuildContext.load(tmp_path / "Dockerfile.prod", None)
+    assert context.ignore_file == "Dockerfile.prod.dockerignore"
+    assert context.excluded("app.pyc")
+    assert not context.excluded(".venv")
+
+
+def test_build_context_reads_context_dockerignore(tmp_path):
+    (tmp_path / ".dockerignore").write_text(".venv\n")
+    context = BuildContext.load(tmp_path / "Dockerfile.prod", None)
+    assert context.ignore_file == ".dockerignore"
+    assert context.excluded(".venv")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Dockerfile.prod.dockerignore", "Dockerfile.dockerignore", "api.Dockerfile.dockerignore"],
+)
+def test_ignore_file_is_not_dockerfile_name(name):
+    assert not is_dockerfile_name(name)
+
+
+@pytest.mark.parametrize("name", ["Dockerfile.prod", "Dockerfile", "api.Dockerfile"])
+def test_dockerfile_names_still_found(name):
+    assert is_dockerfile_name(name)
+
+
+def test_discovery_skips_ignore_files(tmp_path):
+    (tmp_path / "Dockerfile.prod").write_text("FROM scratch\n")
+    (tmp_path / "Dockerfile.prod.dockerignore").write_text("*.pyc\n")
+    assert discover_dockerfiles([tmp_path]).dockerfiles == [tmp_path / "Dockerfile.prod"]

@@ -484,6 +484,41 @@ def test_migrate_edits_existing_companions(tmp_path):
     assert result.writes[tmp_path / ".dockerignore"] == "*.log\n.venv"
 
 
+def test_migrate_writes_dockerfile_ignore_file(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile.prod": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\nCOPY . .\n",
+            "requirements.txt": REQUIREMENTS,
+            "Dockerfile.prod.dockerignore": "*.pyc\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile.prod", run_lock=False)
+
+    assert result.outcome is Outcome.MIGRATED, result.reason
+    assert result.writes[tmp_path / "Dockerfile.prod.dockerignore"] == "*.pyc\n.venv\n"
+    assert tmp_path / ".dockerignore" not in result.writes
+    assert not any("Dockerfile.prod.dockerignore" in note for note in result.notes)
+
+
+def test_migrate_writes_dockerignore_without_own_ignore_file(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile.prod": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "requirements.txt": REQUIREMENTS,
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile.prod", run_lock=False)
+
+    assert result.writes[tmp_path / ".dockerignore"] == ".venv\n"
+    assert tmp_path / "Dockerfile.prod.dockerignore" not in result.writes
+
+
 def test_migrate_reports_bad_files_and_goes_on(tmp_path):
     write_files(
         tmp_path,

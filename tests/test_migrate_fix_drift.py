@@ -45,6 +45,12 @@ COPY --from=builder /app/.venv /app/.venv
 """
 
 
+# The builder runs Python 3.12 on bookworm, the runtime Python 3.11 on trixie.
+MISMATCHED = NO_CACHE.replace(
+    "FROM python:3.12-slim-bookworm\nCOPY", "FROM python:3.11-slim-trixie\nCOPY"
+)
+
+
 def fix(tmp_path, text: str):
     write_files(tmp_path, {"Dockerfile": text})
     return plan_migration(tmp_path / "Dockerfile", run_lock=False, fix_drift=True)
@@ -236,11 +242,56 @@ def test_cli_fix_drift_twice_changes_nothing(tmp_path):
         ("DM107", NO_CACHE.replace("WORKDIR /app\n", "USER app\nWORKDIR /app\n"), False),
         ("DM108", NO_CACHE.replace("RUN uv", "RUN --mount=type=cache,target=/root/.cache/uv uv"), True),
         ("DM108", NO_CACHE.replace("RUN uv", "ENV UV_LINK_MODE=hardlink\nRUN --mount=type=cache,target=/root/.cache/uv uv"), False),
+        ("DM201", NO_CACHE.replace("3.12-slim-bookworm AS", "3.12-bookworm-slim AS"), True),
+        ("DM201", "FROM python:3.12-bookworm-slim\nRUN pip install six\n", False),
+        ("DM301", NO_CACHE.replace(" AS builder", " as builder"), True),
+        ("DM106", NO_CACHE.replace(" --locked", ""), True),
+        ("DM106", NO_CACHE.replace("uv sync --locked --no-dev", "uv sync --no-dev && uv sync"), False),
+        ("DM107", MISMATCHED, False),
     ],
-    ids=["dm104-fixable", "dm104-left", "dm107-fixable", "dm107-non-root", "dm108-fixable", "dm108-explicit-mode"],
+    ids=[
+        "dm104-fixable", "dm104-left", "dm107-fixable", "dm107-non-root", "dm108-fixable",
+        "dm108-explicit-mode", "dm201-fixable", "dm201-pip-file", "dm301-fixable",
+        "dm106-fixable", "dm106-two-syncs", "dm107-stages-mismatch",
+    ],
 )  # fmt: skip
 def test_check_marks_drift_fixes(code, text, fixable):
     found = check_text(text, [find_rule(code)], today=TODAY)
 
-    assert [finding.code for finding in found] == [code]
-    assert found[0].migrate_fixes is fixable
+    assert found
+    assert {finding.code for finding in found} == {code}
+    assert [finding.migrate_fixes for finding in found] == [fixable] * len(found)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "difference"),
+    [
+        ("python:3.11-slim-trixie", "Python 3.12 in 'builder' and Python 3.11 in stage 2"),
+        ("python:3.12-slim-trixie", "Debian bookworm in 'builder' and trixie in stage 2"),
+    ],
+    ids=["python-minor", "debian-release"],
+)
+def test_stage_mismatch_needs_attention(tmp_path, runtime, difference):
+    text = NO_CACHE.replace("FROM python:3.12-slim-bookworm\nCOPY", f"FROM {runtime}\nCOPY")
+    result = fix(tmp_path, text)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert result.reason.startswith("line 6: the venv is built and run on different images")
+    assert difference in result.reason
+    assert "--fix-drift does not choose a Python version" in result.reason
+    assert result.writes == {}
+
+
+def test_stage_mismatch_read_through_misordered_tag(tmp_path):
+    text = MISMATCHED.replace("3.12-slim-bookworm AS", "3.12-bookworm-slim AS")
+    result = fix(tmp_path, text)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert "Python 3.12 in 'builder' and Python 3.11 in stage 2" in result.reason
+
+
+def test_matching_stages_still_fixed(tmp_path):
+    result = fix(tmp_path, NO_CACHE)
+
+    assert result.outcome is Outcome.MIGRATED
+    assert not any("different images" in note for note in result.notes)

@@ -1,11 +1,15 @@
 """Rules DM201-DM204: image tags that do not exist, are frozen, float or are past end of life."""
 
+import json
 from datetime import date
 
 import pytest
 
+from conftest import run_dockermig
+
 from dockermig.check.registry import find_rule
 from dockermig.check.runner import check_text
+from dockermig.images import describe_image
 
 TODAY = date(2026, 12, 4)
 
@@ -199,9 +203,43 @@ def test_dm203_catches(text, expected):
     assert findings(text, "DM203") == expected
 
 
-def test_dm203_suggests_named_release():
+def test_dm203_suggests_migrate_release():
     found = run("FROM python:3.12-slim\n", "DM203")
-    assert found[0].fix == "use python:3.12-slim-trixie"
+    assert found[0].fix == (
+        "use python:3.12-slim-bookworm, the release `dockermig migrate` pins; "
+        "pass --debian-release to migrate to choose another"
+    )
+
+
+def test_dm203_suggests_convention_release(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.dockermig]\ndebian-release = "trixie"\n')
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "Dockerfile").write_text("FROM python:3.12\n")
+    process = run_dockermig(
+        "check", "--select", "DM203", "--format", "json", str(tmp_path / "svc")
+    )
+    fixes = [item["fix"] for item in json.loads(process.stdout)]
+    assert fixes == ["use python:3.12-trixie, the convention's Debian release"]
+
+
+def test_dm203_python_floating_names_no_migrate():
+    found = run("FROM python:3-slim\n", "DM203")
+    assert found[0].fix == "use python:3.14-slim-bookworm"
+
+
+def test_describe_image_reads_misordered_tag():
+    facts = describe_image("python:3.12-bookworm-slim", TODAY)
+    assert facts is not None
+    assert facts.python_minor == "3.12"
+    assert facts.release == "bookworm"
+    assert facts.floating == ()
+
+
+@pytest.mark.parametrize(
+    "tag", ["3.12-slim-bookworm-slim", "3.12-bookworm-alpine", "3.12-sid-slim"]
+)
+def test_describe_image_rejects_other_misorders(tag):
+    assert describe_image(f"python:{tag}", TODAY) is None
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,12 @@ MATCHED = (
             [("DM101", 4)],
             id="distroless-debian12",
         ),
+        pytest.param(
+            builder("python:3.12-bookworm-slim")
+            + "FROM python:3.12-slim-trixie\nCOPY --from=builder /app /app\n",
+            [("DM101", 4)],
+            id="misordered-builder-tag",
+        ),
     ],
 )
 def test_dm101_catches(text, expected):
@@ -116,6 +122,12 @@ def test_dm101_leaves_alone(text):
             [("DM102", 4)],
             id="python-3-is-latest-minor",
         ),
+        pytest.param(
+            builder("python:3.12-bookworm-slim")
+            + "FROM python:3.11-slim-bookworm\nCOPY --from=builder /app /app\n",
+            [("DM102", 4)],
+            id="misordered-builder-tag",
+        ),
     ],
 )
 def test_dm102_catches(text, expected):
@@ -140,6 +152,11 @@ def test_dm102_catches(text, expected):
             builder("python:3.11-slim-trixie")
             + "FROM python:3.12-slim-trixie\nCOPY --from=builder /srv /srv\n",
             id="copy-without-venv",
+        ),
+        pytest.param(
+            builder("python:3.12-bookworm-slim")
+            + "FROM python:3.12-slim-bookworm\nCOPY --from=builder /app /app\n",
+            id="misordered-tag-same-minor",
         ),
     ],
 )

@@ -293,6 +293,21 @@ def test_dm110_leaves_alone(tmp_path, text, ignore):
     assert findings(text, "DM110", context) == []
 
 
+def test_dm110_names_dockerfile_ignore_file(tmp_path):
+    context = make_context(
+        tmp_path, {".dockerignore": ".venv\n", "Dockerfile.dockerignore": "*.pyc\n"}
+    )
+    found = check_text(OVERWRITE, [find_rule("DM110")], today=TODAY, build_context=context)
+    assert [(item.code, item.line) for item in found] == [("DM110", 7)]
+    assert "Dockerfile.dockerignore does not exclude .venv" in found[0].message
+    assert found[0].fix == "add `.venv` to Dockerfile.dockerignore"
+
+
+def test_dm110_leaves_alone_dockerfile_ignore_file(tmp_path):
+    context = make_context(tmp_path, {"Dockerfile.dockerignore": ".venv\n"})
+    assert findings(OVERWRITE, "DM110", context) == []
+
+
 def test_dm110_leaves_alone_without_context():
     assert findings(OVERWRITE, "DM110", None) == []
 

@@ -38,7 +38,9 @@ def run_check(
     discovery = discover_dockerfiles(paths or [Path(".")])
     files = discovery.dockerfiles
     if not files and not discovery.errors:
-        print("dockermig check: no Dockerfiles found", file=sys.stderr)
+        searched = ", ".join(str(path) for path in paths or [Path(".")])
+        print(f"no Dockerfiles found under {searched}", file=sys.stderr)
+        return 2
     options = CheckOptions(select=select, ignore=ignore or [])
     result = check_paths(files, options, jobs=jobs)
     output_format = output_format or ("full" if sys.stdout.isatty() else "concise")

@@ -8,7 +8,12 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from dockermig.dockerignore import Pattern, is_excluded, parse_dockerignore
+from dockermig.dockerignore import (
+    Pattern,
+    ignore_file_path,
+    is_excluded,
+    parse_dockerignore,
+)
 from dockermig.convention import Convention, find_convention
 from dockermig.model import DockerfileModel, build_model
 from dockermig.syntax import Dockerfile
@@ -27,16 +32,20 @@ class BuildContext:
     dockerignore: list[Pattern] | None
     assumed: bool = True
     pyproject: dict | None = None
+    # The name of the ignore file that `dockerignore` comes from, for messages.
+    ignore_file: str = ".dockerignore"
 
     @classmethod
     def load(cls, dockerfile: Path, root: Path | None) -> "BuildContext":
         assumed = root is None
         root = root if root is not None else dockerfile.parent
+        ignore_path = ignore_file_path(dockerfile, root)
         return cls(
             root=root,
-            dockerignore=_read_dockerignore(dockerfile, root),
+            dockerignore=_read_dockerignore(ignore_path),
             assumed=assumed,
             pyproject=_read_pyproject(root / "pyproject.toml"),
+            ignore_file=ignore_path.name,
         )
 
     def exists(self, source: str) -> bool:
@@ -49,7 +58,7 @@ class BuildContext:
         return (self.root / relative).exists()
 
     def excluded(self, source: str) -> bool:
-        """Return whether .dockerignore leaves `source` out of the context."""
+        """Return whether the ignore file leaves `source` out of the context."""
         if not self.dockerignore:
             return False
         return is_excluded(self.dockerignore, source)
@@ -70,19 +79,11 @@ class BuildContext:
         return "build-system" in self.pyproject
 
 
-def _read_dockerignore(dockerfile: Path, root: Path) -> list[Pattern] | None:
-    # BuildKit prefers <Dockerfile name>.dockerignore beside the Dockerfile.
-    for candidate in (
-        dockerfile.with_name(dockerfile.name + ".dockerignore"),
-        root / ".dockerignore",
-    ):
-        try:
-            return parse_dockerignore(
-                candidate.read_text(encoding="utf-8", errors="replace")
-            )
-        except OSError:
-            continue
-    return None
+def _read_dockerignore(path: Path) -> list[Pattern] | None:
+    try:
+        return parse_dockerignore(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
 
 
 def _read_pyproject(path: Path) -> dict | None:

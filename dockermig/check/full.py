@@ -15,7 +15,10 @@ CONTEXT_LINES = 3
 
 
 def print_full(findings: list[Finding], console: Console | None = None) -> None:
-    console = console or Console()
+    if console is None:
+        console = Console()
+        # Outside a terminal rich wraps at 80 columns, which splits messages in CI logs.
+        console.soft_wrap = not console.is_terminal
     sources: dict[str, list[str]] = {}
     for finding in findings:
         if finding.path not in sources:

@@ -12,7 +12,12 @@ from dockermig.check.context import BuildContext, CheckContext
 from dockermig.check.findings import Finding, Span
 from dockermig.check.ignores import read_suppressions
 from dockermig.check.registry import Rule, find_rule, selected_rules
-from dockermig.errors import DockermigError, InputFileError, ParseError
+from dockermig.errors import (
+    DockermigError,
+    InputFileError,
+    ParseError,
+    unreadable_error,
+)
 from dockermig.syntax import parse_bytes
 
 logger = logging.getLogger(__name__)
@@ -130,9 +135,7 @@ def _check_serial(paths: list[Path], options: CheckOptions) -> CheckResult:
         try:
             data = path.read_bytes()
         except OSError as error:
-            raise InputFileError(
-                path, f"cannot read ({error.strerror})", "check the path"
-            ) from None
+            raise unreadable_error(path, error) from None
         build_context = BuildContext.load(path, settings.context)
         findings, errors = check_bytes(data, path, rules, build_context, options.today)
         result.findings += findings
@@ -156,7 +159,9 @@ def check_bytes(
     except ParseError as error:
         return _parse_error(display, rules, error.line, error.column, error.problem), []
     except InputFileError as error:
-        return _parse_error(display, rules, 1, 1, error.problem), []
+        # The message carries the next step, because the concise format shows no fix.
+        problem = f"the file {error.problem}; {error.action}"
+        return _parse_error(display, rules, 1, 1, problem, error.action), []
     context = CheckContext(path, tree, build_context, today or date.today())
     findings, errors = run_rules(context, rules, display)
     suppressions = read_suppressions(tree, display)
@@ -213,7 +218,12 @@ def run_rules(
 
 
 def _parse_error(
-    display: str, rules: list[Rule], line: int, column: int, problem: str
+    display: str,
+    rules: list[Rule],
+    line: int,
+    column: int,
+    problem: str,
+    fix: str = "fix the syntax error",
 ) -> list[Finding]:
     rule = find_rule(PARSE_ERROR_CODE)
     if rule is None or rule not in rules:
@@ -227,6 +237,6 @@ def _parse_error(
             rule.name,
             rule.severity,
             problem,
-            "fix the syntax error",
+            fix,
         )
     ]
