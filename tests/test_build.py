@@ -306,7 +306,7 @@ SECRETS = ["id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD", "id=netrc,src
             BuildahBuilder,
             [
                 "/bin/buildah", "build", "--isolation", "chroot", "--pull=missing",
-                "--file", "svc/Dockerfile", "--tag", "localhost/x/svc:latest",
+                "--no-cache", "--force-rm", "--file", "svc/Dockerfile", "--tag", "localhost/x/svc:latest",
                 "--secret", "id=uv_index_corp_password,env=UV_INDEX_CORP_PASSWORD",
                 "--secret", "id=netrc,src=/etc/netrc", "svc",
             ],

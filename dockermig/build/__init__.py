@@ -2,9 +2,12 @@
 
 from dockermig.build.backends import (
     BUILDER_NAMES,
+    DEFAULT_PULL_POLICY,
+    PULL_POLICIES,
     Builder,
     BuilderNotFoundError,
     CommandResult,
+    UnsupportedPullPolicyError,
     detect_builder,
     get_builder,
 )
@@ -18,11 +21,14 @@ from dockermig.build.runner import (
 
 __all__ = [
     "BUILDER_NAMES",
+    "DEFAULT_PULL_POLICY",
+    "PULL_POLICIES",
     "BuildJob",
     "BuildResult",
     "Builder",
     "BuilderNotFoundError",
     "CommandResult",
+    "UnsupportedPullPolicyError",
     "default_jobs",
     "detect_builder",
     "get_builder",

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from dockermig.build.secrets import BuildSecret
 from dockermig.errors import DockermigError
+from dockermig.syntax import parse_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -19,9 +21,31 @@ logger = logging.getLogger(__name__)
 # needs no daemon and builds as root with chroot isolation on a plain machine.
 BUILDER_NAMES = ("buildah", "podman", "docker")
 
+# When a build may pull a base image: only when it is not in local storage
+# (the default of buildah, podman and docker), never, or on every build.
+PULL_POLICIES = ("missing", "never", "always")
+DEFAULT_PULL_POLICY = "missing"
+
+# buildah's error, also reached through podman build, for a base image that is
+# not in local storage when the pull policy forbids pulling it (buildah 1.28.2:
+# "Error: creating build container: IMAGE: image not known").
+_MISSING_BASE_ERROR = re.compile(r"creating build container: (\S+): image not known")
+
+# The first buildah release that reads heredocs (`RUN <<EOF`), 1.33 as a
+# buildah maintainer dates it (https://github.com/openshift/builder/pull/469).
+# buildah 1.28.2 reads the body lines as instructions and fails.
+# NOTE: users reported heredoc failures with buildah 1.33.5 to 1.34
+# (https://github.com/containers/buildah/issues/5474), so those versions
+# may still fail, with buildah's own error.
+BUILDAH_HEREDOC_VERSION = (1, 33)
+
 
 class BuilderNotFoundError(DockermigError):
     """No usable builder executable on PATH."""
+
+
+class UnsupportedPullPolicyError(DockermigError):
+    """The builder has no option for the requested pull policy."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +142,35 @@ class Builder:
         # by the builder from its own environment, so the value never appears
         # in an argument list.
         self.secrets: list[BuildSecret] = []
+        self.pull = DEFAULT_PULL_POLICY
+
+    def set_pull_policy(self, policy: str) -> None:
+        """Set when builds may pull a base image: one of PULL_POLICIES.
+
+        Raises UnsupportedPullPolicyError when the builder cannot express it.
+        """
+        if policy not in PULL_POLICIES:
+            raise UnsupportedPullPolicyError(
+                f"unknown pull policy {policy!r}; choose one of {', '.join(PULL_POLICIES)}"
+            )
+        self.pull = policy
+
+    def missing_base_message(self, output: str) -> str | None:
+        """Return a one-line error when output shows a base image that --pull never kept out, else None."""
+        match = _MISSING_BASE_ERROR.search(output)
+        if self.pull != "never" or match is None:
+            return None
+        return (
+            f"base image {match.group(1)} is not in local storage, and --pull never "
+            "forbids pulling it; pull or build it first, or pass --pull missing"
+        )
+
+    def unsupported_feature(self, dockerfile: Path) -> str | None:
+        """Return a one-line error when this builder cannot build dockerfile, else None.
+
+        The build then fails without running the builder.
+        """
+        return None
 
     def use_cache_folder(self, folder: Path) -> None:
         """Keep the folders of `RUN --mount=type=cache` in folder, shared by every build.
@@ -192,10 +245,50 @@ class BuildahBuilder(Builder):
         environment = self.environment or os.environ
         return Path(environment.get("TMPDIR") or "/var/tmp") / self.CACHE_SUBFOLDER
 
+    def __init__(self, executable: str) -> None:
+        super().__init__(executable)
+        self._version: tuple[int, ...] | None = None
+        self._version_lock = threading.Lock()
+
+    def version(self) -> tuple[int, ...] | None:
+        """Return buildah's version from `buildah --version`, such as (1, 28, 2), or None when it cannot be read."""
+        with self._version_lock:
+            if self._version is None:
+                result = _run([self.executable, "--version"], 60)
+                match = re.search(r"version (\d+(?:\.\d+)+)", result.output)
+                if result.ok and match is not None:
+                    self._version = tuple(int(part) for part in match.group(1).split("."))
+                else:
+                    logger.warning(
+                        "cannot read the buildah version: %s", result.output.strip()
+                    )
+                    self._version = ()
+        return self._version or None
+
+    def unsupported_feature(self, dockerfile: Path) -> str | None:
+        version = self.version()
+        if version is None or version >= BUILDAH_HEREDOC_VERSION:
+            return None
+        line = _first_heredoc_line(dockerfile)
+        if line is None:
+            return None
+        number, text = line
+        version_text = ".".join(str(part) for part in version)
+        return (
+            f"{dockerfile}:{number}: buildah {version_text} cannot build heredocs "
+            f"({text}); build with --builder docker (BuildKit) or with buildah "
+            f"{BUILDAH_HEREDOC_VERSION[0]}.{BUILDAH_HEREDOC_VERSION[1]} or newer"
+        )
+
     def build_argv(self, dockerfile: Path, context: Path, tag: str) -> list[str]:
         # chroot isolation works as root without a container runtime's
-        # namespaces; --pull=missing uses a base image already in local storage
-        # and goes to a registry only for one that is missing.
+        # namespaces. --pull takes the policy as its value.
+        # --force-rm: without it, buildah 1.28.2 leaves a working container
+        # (`<image>-working-container-N`) behind after building a Dockerfile
+        # with only a FROM. With it, buildah removes that build's own
+        # containers (checked with `buildah containers` before and after).
+        # buildah accepts --force-rm only with --layers or --no-cache, and
+        # --no-cache changes nothing for a build without --layers.
         # NOTE: no --layers. buildah 1.28 leaves the files of a RUN's
         # --mount=type=bind out of the layer cache key, so a cached `uv sync`
         # layer from another folder's uv.lock would be reused. Every build
@@ -205,7 +298,9 @@ class BuildahBuilder(Builder):
             "build",
             "--isolation",
             "chroot",
-            "--pull=missing",
+            f"--pull={self.pull}",
+            "--no-cache",
+            "--force-rm",
             "--file",
             str(dockerfile),
             "--tag",
@@ -278,7 +373,7 @@ class PodmanBuilder(Builder):
         return [
             self.executable,
             "build",
-            "--pull=missing",
+            f"--pull={self.pull}",
             "--file",
             str(dockerfile),
             "--tag",
@@ -304,6 +399,17 @@ class PodmanBuilder(Builder):
 class DockerBuilder(Builder):
     name = "docker"
 
+    def set_pull_policy(self, policy: str) -> None:
+        # docker build pulls a missing base image by default, and its --pull
+        # flag pulls every base image. It has no option that forbids pulling.
+        if policy == "never":
+            raise UnsupportedPullPolicyError(
+                "--pull never is not supported with docker, because docker build "
+                "has no option that forbids pulling; use --builder buildah or podman, "
+                "or --pull missing"
+            )
+        super().set_pull_policy(policy)
+
     def build_argv(self, dockerfile: Path, context: Path, tag: str) -> list[str]:
         # docker build pulls a base image only when it is missing by default.
         # NOTE: --secret needs BuildKit, which docker build uses through the
@@ -312,6 +418,7 @@ class DockerBuilder(Builder):
         return [
             self.executable,
             "build",
+            *(["--pull"] if self.pull == "always" else []),
             "--file",
             str(dockerfile),
             "--tag",
@@ -331,6 +438,23 @@ class DockerBuilder(Builder):
             "-c",
             command,
         ]
+
+
+def _first_heredoc_line(dockerfile: Path) -> tuple[int, str] | None:
+    """Return the line number and text of the first instruction with a heredoc, or None.
+
+    A file that cannot be read or parsed gives None, so the builder reports it.
+    """
+    try:
+        tree = parse_bytes(dockerfile.read_bytes(), dockerfile)
+    except (OSError, DockermigError):
+        return None
+    for instruction in tree.instructions:
+        carrier = instruction.trigger or instruction
+        if carrier.heredocs:
+            first_line = instruction.text.splitlines()[0].strip()
+            return instruction.line, first_line
+    return None
 
 
 _BUILDER_CLASSES: dict[str, type[Builder]] = {

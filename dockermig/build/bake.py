@@ -30,6 +30,8 @@ from dockermig.errors import InputFileError
 
 # Kinds of BuildKit cache export and import that --bake-cache offers.
 CACHE_KINDS = ("registry", "gha", "local", "none")
+# --bake-cache auto picks one of CACHE_KINDS from the tag prefix (see auto_cache_kind).
+AUTO_CACHE = "auto"
 ALL_GROUP = "all"
 DEFAULT_GROUP = "default"
 LOCAL_CACHE_FOLDER = ".buildx-cache"
@@ -68,6 +70,33 @@ def _unique_names(jobs: list[BuildJob]) -> list[str]:
         taken.add(name)
         names.append(name)
     return names
+
+
+def _is_local_host(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name == "localhost" or name.startswith("127.") or name in ("[::1]", "::1")
+
+
+def auto_cache_kind(tag_prefix: str) -> tuple[str, str]:
+    """Return the cache kind that --bake-cache auto picks for tag_prefix, and the reason.
+
+    registry when the images go to a registry that a remote builder can reach
+    too: a registry host other than localhost, or Docker Hub for a prefix that
+    names no host. local otherwise, because a builder on another machine cannot
+    push a `localhost/...:buildcache` tag to this machine, while buildx copies a
+    local cache back to the folder of the bake command.
+    """
+    first = tag_prefix.split("/", 1)[0]
+    # As in docker's reference parsing, the first part is a registry host when
+    # it contains "." or ":", or is "localhost".
+    names_host = "." in first or ":" in first or first == "localhost"
+    if names_host and _is_local_host(first):
+        return "local", (
+            f"the tag prefix {tag_prefix!r} names this machine, which a remote "
+            "builder cannot push to"
+        )
+    registry = first if names_host else "Docker Hub"
+    return "registry", f"the tag prefix {tag_prefix!r} names the registry {registry}"
 
 
 def cache_settings(kind: str, job: BuildJob, name: str) -> tuple[list[str], list[str]]:

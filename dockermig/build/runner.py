@@ -162,9 +162,17 @@ def build_one(
     smoke: str | None = None,
     timeout: float | None = None,
 ) -> BuildResult:
-    """Build one job's image, measure it and run the smoke command in it."""
+    """Build one job's image, measure it and run the smoke command in it.
+
+    A Dockerfile that the builder cannot build (see Builder.unsupported_feature)
+    fails with that reason, and the builder does not run.
+    """
     started = time.monotonic()
-    built = builder.build(job.dockerfile, job.context, job.tag, timeout=timeout)
+    unsupported = builder.unsupported_feature(job.dockerfile)
+    if unsupported is not None:
+        built = CommandResult(returncode=1, output=unsupported)
+    else:
+        built = builder.build(job.dockerfile, job.context, job.tag, timeout=timeout)
     seconds = round(time.monotonic() - started, 2)
     result = BuildResult(
         path=str(job.dockerfile),
@@ -177,7 +185,12 @@ def build_one(
     )
     if not built.ok:
         result.stage = "build"
-        result.error = _describe_failure(built, f"{builder.name} build", timeout)
+        # A reason that fits one line replaces the builder's output tail.
+        result.error = (
+            unsupported
+            or builder.missing_base_message(built.output)
+            or _describe_failure(built, f"{builder.name} build", timeout)
+        )
         logger.info("%s: build failed after %.1f s", job.dockerfile, seconds)
         result.finished = time.monotonic()
         return result

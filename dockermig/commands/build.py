@@ -13,6 +13,8 @@ import click
 
 from dockermig.build import (
     BUILDER_NAMES,
+    DEFAULT_PULL_POLICY,
+    PULL_POLICIES,
     BuildJob,
     BuildResult,
     default_jobs,
@@ -29,17 +31,12 @@ from dockermig.build.secrets import (
     parse_secrets,
 )
 from dockermig.discovery import find_dockerfiles
-from dockermig.errors import DockermigError
 
 # A repository prefix: an optional registry host (with port) and path
 # components, in the characters image references allow, ending in "/".
 TAG_PREFIX_PATTERN = re.compile(
     r"^[a-z0-9]+([._:-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*/$"
 )
-
-
-class NoDockerfilesError(DockermigError):
-    """The paths given contain no Dockerfile."""
 
 
 def _validate_tag_prefix(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -72,7 +69,9 @@ def _print_table(
     cache_folder: Path | None,
 ) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(highlight=False)
     table = Table(title=f"dockermig build ({builder_name})")
@@ -85,17 +84,21 @@ def _print_table(
         outcome = _outcome(result)
         style = "green" if result.ok else "red"
         size = "" if result.size_bytes is None else f"{result.size_bytes:,}"
+        # Paths and tags are Text, so rich prints "[old]" in svc[old] as written
+        # rather than reading it as markup.
         table.add_row(
-            result.path,
-            f"[{style}]{outcome}[/{style}]",
+            Text(result.path),
+            Text(outcome, style=style),
             f"{result.seconds:.1f}",
             size,
-            result.tag,
+            Text(result.tag),
         )
     console.print(table)
     for result in results:
         if result.error:
-            console.print(f"\n[bold red]{result.path}[/bold red] ({_outcome(result)}):")
+            console.print(
+                f"\n[bold red]{escape(result.path)}[/bold red] ({_outcome(result)}):"
+            )
             console.print(result.error, markup=False)
     console.print("\n" + _summary(results, wall_seconds, workers, cache_folder), markup=False)
 
@@ -159,7 +162,7 @@ class Progress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 console=Console(stderr=True),
                 transient=True,
             )
@@ -261,12 +264,25 @@ class Progress:
 )
 @click.option(
     "--bake-cache",
-    type=click.Choice(["registry", "gha", "local", "none"]),
-    default="registry",
+    type=click.Choice(["auto", "registry", "gha", "local", "none"]),
+    default="auto",
     show_default=True,
     help="Layer cache that each bake target imports and exports: a :buildcache "
     "tag in the image's repository, the GitHub Actions cache, a folder per "
-    "target under .buildx-cache, or none.",
+    "target under .buildx-cache, or none. auto takes registry when --tag-prefix "
+    "names a registry host other than localhost (or Docker Hub, with no host), "
+    "and local otherwise, because a remote builder cannot push to localhost.",
+)
+@click.option(
+    "--pull",
+    "pull_policy",
+    type=click.Choice(PULL_POLICIES),
+    default=DEFAULT_PULL_POLICY,
+    show_default=True,
+    help="When a build may pull a base image from its registry: missing pulls "
+    "only images that are not in local storage, never uses local images only "
+    "and fails the build that needs another, always pulls every base image. "
+    "docker has no option for never.",
 )
 @click.option(
     "--cache-dir",
@@ -300,28 +316,36 @@ def build(
     bake_cache: str,
     cache_dir: Path | None,
     secrets: list[BuildSecret],
+    pull_policy: str,
 ) -> None:
     """Build each Dockerfile under PATHS (default: the current folder).
 
-    Each Dockerfile is built with its own folder as the build context. Exits
-    with status 1 if any build or smoke command fails. With --bake, writes a
-    bake file for `docker buildx bake` in place of building.
+    Each Dockerfile is built with its own folder as the build context. With
+    --bake, writes a bake file for `docker buildx bake` in place of building.
+
+    Exit status: 0 when every build and smoke command passed, 1 when one
+    failed, 2 on a usage or input error, including PATHS with no Dockerfile.
     """
     search_paths = list(paths) or [Path(".")]
     dockerfiles = find_dockerfiles(search_paths)
     if not dockerfiles:
         searched = ", ".join(str(path) for path in search_paths)
-        raise NoDockerfilesError(
-            f"no Dockerfiles found under {searched}; pass a folder or file that has one"
-        )
+        click.echo(f"no Dockerfiles found under {searched}", err=True)
+        sys.exit(2)
 
     planned = plan_jobs(dockerfiles, tag_prefix=tag_prefix)
     if bake_path is not None:
+        if bake_cache == "auto":
+            from dockermig.build.bake import auto_cache_kind
+
+            bake_cache, reason = auto_cache_kind(tag_prefix)
+            click.echo(f"bake cache: {bake_cache}, because {reason}", err=True)
         # The variables and files are read where bake runs, so they are not checked here.
         _write_bake(planned, bake_path, bake_cache, secrets)
         return
 
     builder = detect_builder() if builder_name == "auto" else get_builder(builder_name)
+    builder.set_pull_policy(pull_policy)
     if cache_dir is not None:
         builder.use_cache_folder(cache_dir)
     check_secrets_available(secrets)

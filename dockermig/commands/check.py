@@ -76,7 +76,8 @@ def check(
 
     PATHS are Dockerfiles or folders to search (default: the current folder).
     Exit status: 0 when no finding reaches the fail level, 1 when one does,
-    2 on a usage, configuration or input error.
+    2 on a usage, configuration or input error, including PATHS with no
+    Dockerfile.
     """
     status = run_check(list(paths), select, ignore, fail_level, output_format, jobs)
     sys.exit(status)

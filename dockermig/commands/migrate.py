@@ -70,8 +70,17 @@ def migrate(
     Beside each migrated Dockerfile it writes pyproject.toml, a uv.lock made by
     `uv lock`, and a .dockerignore that excludes .venv. Files it cannot migrate
     safely stay byte-identical, and the table gives the reason.
+
+    Exit status: 0 when every file was migrated, left unchanged or skipped
+    (with --check: when none would change), 1 with --check when one would be
+    migrated, 2 when a file had an error or PATHS have no Dockerfile.
     """
-    discovery = discover_dockerfiles(list(paths) or [Path(".")])
+    search_paths = list(paths) or [Path(".")]
+    discovery = discover_dockerfiles(search_paths)
+    if not discovery.dockerfiles and not discovery.errors:
+        searched = ", ".join(str(path) for path in search_paths)
+        click.echo(f"no Dockerfiles found under {searched}", err=True)
+        sys.exit(2)
     dry_run = show_diff or check_only
     results = _migrate_all(
         discovery.dockerfiles, dry_run, jobs, debian_release, fix_drift
@@ -177,6 +186,7 @@ def _report(results: list[FileResult], output_format: str, dry_run: bool) -> Non
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="dockermig migrate" + (" (nothing written)" if dry_run else ""))
     table.add_column("Dockerfile", overflow="fold")
@@ -196,7 +206,11 @@ def _report(results: list[FileResult], output_format: str, dry_run: bool) -> Non
         outcome = result.outcome.value
         if dry_run and result.outcome is Outcome.MIGRATED:
             outcome = "would migrate"
+        # Text cells print paths and notes as written. Read as markup,
+        # "[project]" and the "[old]" of a folder named svc[old] would vanish.
         table.add_row(
-            str(result.path), f"[{styles[result.outcome]}]{outcome}[/]", details
+            Text(str(result.path)),
+            Text(outcome, style=styles[result.outcome]),
+            Text(details),
         )
     Console(stderr=False).print(table)
