@@ -9,7 +9,8 @@ one `dockermig migrate` writes, each in its own copy of the service folder:
 - source change: one line appended to the service's main source file,
   then a build that may reuse cached layers;
 - dependency change: one pinned package added (to requirements.txt for
-  the original, with `uv add` for the migrated copy), then a build. The
+  the original, or to pyproject.toml where the original installs the
+  project itself, and with `uv add` for the migrated copy), then a build. The
   migrated copy builds without `--layers` here (see `measure_variant`), and
   the script checks that the new image contains the added package.
 
@@ -46,9 +47,11 @@ ADDED_REQUIREMENT = "six==1.16.0"
 # original Dockerfile names.
 SERVICES = {
     "accounts": ("app.py", "python:3.11-slim"),
+    "billing": ("billing.py", "python:3.11-slim-bookworm"),
     "orders": ("orders/__main__.py", "python:3.11-slim-bookworm"),
     "notifier": ("notifier.py", "python:3.11-slim"),
     "reports": ("reports.py", "python:3.12-slim-bookworm"),
+    "tally": ("src/tally/__init__.py", "python:3.11-slim-bookworm"),
 }
 # buildah 1.28 sometimes fails to seal its memfd copy of itself when a `run`
 # starts. The command never started then, so the run is retried.
@@ -141,9 +144,18 @@ def add_dependency(folder: Path, migrated: bool) -> None:
             check=True,
             capture_output=True,
         )
-    else:
+    elif (folder / "requirements.txt").is_file():
         with (folder / "requirements.txt").open("a") as requirements:
             requirements.write(f"{ADDED_REQUIREMENT}\n")
+    else:
+        # A project installed with `pip install .` lists its dependencies in
+        # pyproject.toml; --frozen adds it there without making a uv.lock.
+        subprocess.run(
+            [sys.executable, "-m", "uv", "add", "--frozen", ADDED_REQUIREMENT],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
 
 
 def installed_version(storage: Storage, tag: str, distribution: str) -> str | None:
@@ -244,13 +256,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument(
+        "--service",
+        action="append",
+        choices=sorted(SERVICES),
+        help="measure only this service (repeatable); default: all",
+    )
     arguments = parser.parse_args()
 
     work = arguments.work or Path(tempfile.mkdtemp(prefix="dockermig-images-"))
     work.mkdir(parents=True, exist_ok=True)
     log = work / "build.log"
     log.write_text("")
-    results = measure_services(work, log)
+    results = measure_services(work, log, arguments.service or sorted(SERVICES))
     arguments.out.write_text(json.dumps(results, indent=2) + "\n")
 
 
@@ -291,11 +309,12 @@ def new_storage(folder: Path, archives: dict[str, Path]) -> Storage:
     return storage
 
 
-def measure_services(work: Path, log: Path) -> dict:
+def measure_services(work: Path, log: Path, names: list[str]) -> dict:
     archives = export_bases(work)
     bases = {STAND_IN, SLIM_ALIAS} if STAND_IN in archives else set()
     results = {"services": {}, "skipped": {}, "added_requirement": ADDED_REQUIREMENT}
-    for name, (source, base) in SERVICES.items():
+    for name in names:
+        source, base = SERVICES[name]
         if f"docker.io/library/{base}" not in bases:
             results["skipped"][name] = f"no local image for {base}"
             print(f"images: skipping {name}: no local image for {base}", file=sys.stderr)
