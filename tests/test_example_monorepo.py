@@ -70,9 +70,10 @@ def test_example_runtime_keeps_libpq_and_curl(migrated_monorepo):
     services = migrated_monorepo / "services"
     orders = (services / "orders" / "Dockerfile").read_text()
     builder, runtime = orders.split("\n\n", 1)
-    assert "gcc libpq-dev" in builder
+    assert "gcc libc6-dev libpq-dev" in builder
     assert "libpq5" in runtime
     assert "gcc" not in runtime
+    assert "libc6-dev" not in runtime
     notifier_runtime = (services / "notifier" / "Dockerfile").read_text().split("\n\n", 1)[1]
     assert "install -y --no-install-recommends curl" in notifier_runtime
 
