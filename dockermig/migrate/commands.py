@@ -150,11 +150,12 @@ def pip_arguments(
     return None
 
 
+_ENV_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
 def _without_env_prefix(command: list[Word]) -> list[Word]:
     index = 0
-    while index < len(command) and re.match(
-        r"^[A-Za-z_][A-Za-z0-9_]*=", command[index].value
-    ):
+    while index < len(command) and _ENV_ASSIGNMENT.match(command[index].value):
         index += 1
     if index < len(command) and command[index].value == "env":
         index += 1
