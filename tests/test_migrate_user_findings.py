@@ -459,3 +459,47 @@ def test_migrate_private_index_without_setuptools(tmp_path, private_index):
         "setuptools<81, so the venv has no setuptools; add it to an index the lock "
         "uses, and to the dependencies, if a package imports pkg_resources"
     ) in result.notes
+
+
+def test_migrate_names_copy_of_file_outside_folder(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "requirements.txt": "six==1.16.0\n",
+            "docker/Dockerfile": "FROM python:3.11-slim-bookworm\nWORKDIR /code\n"
+            "COPY requirements.txt /code/\nRUN pip install -r requirements.txt\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "docker" / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert result.reason == (
+        f"line 3 copies requirements.txt, but {tmp_path / 'docker'} (the Dockerfile's "
+        "folder, which dockermig reads as the build context) has no requirements.txt, "
+        "so the requirements of line 4 cannot be read; if the image is built from "
+        "another folder, move the Dockerfile there"
+    )
+
+
+def test_migrate_names_every_python_neighbour(tmp_path):
+    dockerfile = (
+        "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n"
+    )
+    write_files(
+        tmp_path,
+        {
+            "a.Dockerfile": dockerfile,
+            "b.Dockerfile": dockerfile,
+            "c.Dockerfile": dockerfile,
+            "requirements.txt": "six==1.16.0\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "a.Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.NEEDS_ATTENTION
+    assert "with b.Dockerfile, whose line 1 builds on" in result.reason
+    assert "; and with c.Dockerfile, whose line 1 builds on" in result.reason
+    assert result.reason.endswith("give each Dockerfile its own folder first")

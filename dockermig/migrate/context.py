@@ -57,6 +57,43 @@ def find_context_file(
     return None
 
 
+def missing_copy_source(
+    stage: Stage,
+    before: Instruction,
+    container_path: str,
+    context: Path,
+    global_args: dict[str, str],
+) -> tuple[Instruction, str] | None:
+    """Return the COPY or ADD before `before` that names a source for `container_path`
+    which the build context does not have, with that source; None when there is none.
+
+    Only plain sources count (no wildcards), because a wildcard that matches
+    nothing names no file.
+    """
+    instructions = stage.instructions
+    end = next(index for index, item in enumerate(instructions) if item is before)
+    for instruction in reversed(instructions[:end]):
+        if instruction.name not in ("COPY", "ADD") or instruction.flag("from"):
+            continue
+        sources, destination = copy_sources_and_destination(instruction)
+        workdir = resolved_workdir(stage, instruction, global_args)
+        target = posixpath.normpath(posixpath.join(workdir, destination))
+        into_folder = (
+            destination.endswith("/") or len(sources) > 1 or destination in (".", "./")
+        )
+        for source in sources:
+            relative = posixpath.normpath(source.lstrip("/"))
+            if glob.has_magic(relative) or (context / relative).exists():
+                continue
+            name = posixpath.basename(relative)
+            targets = [posixpath.join(target, name)]
+            if not into_folder:
+                targets.append(target)
+            if container_path in targets:
+                return instruction, source
+    return None
+
+
 def _match_source(
     source: str, target: str, into_folder: bool, container_path: str, context: Path
 ) -> Path | None:

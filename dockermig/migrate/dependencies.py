@@ -29,7 +29,11 @@ from dockermig.companions.sources import (
 )
 from dockermig.companions.spec import DependencySource, ProjectSpec, SourceKind
 from dockermig.migrate.commands import heredoc_script, run_script
-from dockermig.migrate.context import copy_sources_and_destination, find_context_file
+from dockermig.migrate.context import (
+    copy_sources_and_destination,
+    find_context_file,
+    missing_copy_source,
+)
 from dockermig.migrate.outcome import CannotMigrate
 from dockermig.migrate.workdir import resolved_workdir
 from dockermig.model import Stage, parse_arg_pairs, parse_env_pairs
@@ -326,9 +330,22 @@ def read_requirement_files(
             generated = _generated_requirements_reason(
                 stage, instruction, container_path, global_args
             )
+            if generated:
+                raise CannotMigrate(generated)
+            missing = missing_copy_source(
+                stage, instruction, container_path, context, global_args
+            )
+            if missing is not None:
+                copy, source = missing
+                raise CannotMigrate(
+                    f"line {copy.line} copies {source}, but {context} (the Dockerfile's "
+                    f"folder, which dockermig reads as the build context) has no {source}, "
+                    "so the requirements of line "
+                    f"{instruction.line} cannot be read; if the image is built from "
+                    "another folder, move the Dockerfile there"
+                )
             raise CannotMigrate(
-                generated
-                or f"line {instruction.line}: {container_path} is not copied into the image "
+                f"line {instruction.line}: {container_path} is not copied into the image "
                 "from the build context (the Dockerfile's folder), so its requirements "
                 "cannot be read"
             )

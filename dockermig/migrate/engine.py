@@ -212,13 +212,16 @@ def _check_migratable(
         for other in path.parent.iterdir()
         if other != path and other.is_file() and is_dockerfile_name(other.name)
     )
-    for neighbour in neighbours:
-        conflict = _neighbour_conflict(neighbour)
-        if conflict:
-            raise CannotMigrate(
-                f"shares its folder, and so pyproject.toml and uv.lock, with "
-                f"{neighbour.name}, {conflict}; give each Dockerfile its own folder first"
-            )
+    conflicts = [
+        f"{neighbour.name}, {conflict}"
+        for neighbour in neighbours
+        if (conflict := _neighbour_conflict(neighbour))
+    ]
+    if conflicts:
+        raise CannotMigrate(
+            "shares its folder, and so pyproject.toml and uv.lock, with "
+            f"{'; and with '.join(conflicts)}; give each Dockerfile its own folder first"
+        )
     notes = [
         f"{neighbour.name} shares the folder and its .dockerignore, but it is not a Python "
         "image and copies none of the files migrate writes"
