@@ -224,9 +224,10 @@ def _images_section(images: dict | None) -> list[str]:
         "",
         "Builds download packages from PyPI and Debian's mirror, so network speed is",
         "part of each cold and dependency figure. The base images are the local",
-        "stand-ins from `scripts/stand-in-images` (Debian bookworm with its Python",
-        "3.11, headers and pip), not the python images of Docker Hub, so the sizes",
-        "are larger than with the real base and only their differences carry over.",
+        "stand-ins from `scripts/stand-in-images` (Debian bookworm with CPython",
+        "3.11 built from Debian's source at /usr/local, its headers and pip), not the",
+        "python images of Docker Hub, so the sizes differ from the real base's and",
+        "only their differences carry over.",
         "The originals of accounts and notifier name `python:3.11-slim`; the",
         "stand-in is tagged with that name too.",
         "",
@@ -253,8 +254,9 @@ def _images_section(images: dict | None) -> list[str]:
     lines.append("")
     for name, reason in skipped.items():
         lines += [
-            f"{name} was not built: {reason}. `scripts/stand-in-images` makes only",
-            "the Python 3.11 stand-in.",
+            f"{name} was not built: {reason}. `scripts/stand-in-images` builds",
+            "the Python that a Debian release ships (3.9 on bullseye, 3.11 on",
+            "bookworm, 3.13 on trixie), and no release ships 3.12.",
             "",
         ]
     return lines

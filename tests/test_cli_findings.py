@@ -442,3 +442,26 @@ def test_from_only_leaves_no_container(tmp_path):
     # Other processes may remove their own containers meanwhile, but this
     # build must add none.
     assert after - before == set()
+
+
+def test_migrate_diff_json_is_one_document(tmp_path):
+    from conftest import run_dockermig, write_files
+
+    service = tmp_path / "svc"
+    write_files(
+        service,
+        {
+            "Dockerfile": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "requirements.txt": "six==1.16.0\n",
+        },
+    )
+
+    process = run_dockermig("migrate", "--diff", "--format", "json", str(service))
+
+    [row] = json.loads(process.stdout)
+    assert process.returncode == 0, process.stderr
+    assert row["outcome"] == "migrated"
+    assert "+++ " + str(service / "Dockerfile") in row["diff"]
+    assert "-RUN pip install -r requirements.txt\n" in row["diff"]
+    assert (service / "Dockerfile").read_text().endswith("RUN pip install -r requirements.txt\n")

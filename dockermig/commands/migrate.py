@@ -90,12 +90,18 @@ def migrate(
         FileResult(error.path, Outcome.ERROR, str(error)) for error in discovery.errors
     ]
     results.sort(key=lambda result: result.path)
+    diffs = {}
     if show_diff:
-        for result in results:
-            if result.outcome is Outcome.MIGRATED:
-                _print_diffs(result)
+        diffs = {
+            result.path: _diff_text(result)
+            for result in results
+            if result.outcome is Outcome.MIGRATED
+        }
+        if output_format != "json":
+            for text in diffs.values():
+                click.echo(text, nl=False)
 
-    _report(results, output_format, dry_run)
+    _report(results, output_format, dry_run, diffs)
     if any(result.outcome is Outcome.ERROR for result in results):
         sys.exit(2)
     if check_only and any(result.outcome is Outcome.MIGRATED for result in results):
@@ -149,10 +155,12 @@ def _write(result: FileResult) -> None:
         result.outcome, result.reason, result.notes = Outcome.ERROR, str(error), []
 
 
-def _print_diffs(result: FileResult) -> None:
+def _diff_text(result: FileResult) -> str:
+    """Return the unified diffs of every file the result would write."""
+    parts = []
     for path, text in result.writes.items():
         if text is None:
-            click.echo(f"# {path}: would be created by `uv lock`")
+            parts.append(f"# {path}: would be created by `uv lock`\n")
             continue
         original = result.originals.get(path)
         before = (
@@ -164,7 +172,8 @@ def _print_diffs(result: FileResult) -> None:
             fromfile=_diff_name("a", path) if original is not None else "/dev/null",
             tofile=_diff_name("b", path),
         )
-        click.echo("".join(_mark_missing_newlines(diff)), nl=False)
+        parts.append("".join(_mark_missing_newlines(diff)))
+    return "".join(parts)
 
 
 def _mark_missing_newlines(lines):
@@ -180,9 +189,21 @@ def _diff_name(side: str, path: Path) -> str:
     return str(path) if path.is_absolute() else f"{side}/{path}"
 
 
-def _report(results: list[FileResult], output_format: str, dry_run: bool) -> None:
+def _report(
+    results: list[FileResult],
+    output_format: str,
+    dry_run: bool,
+    diffs: dict[Path, str] | None = None,
+) -> None:
     if output_format == "json":
-        click.echo(json.dumps([result.to_json() for result in results], indent=2))
+        # With --diff, each migrated row carries its diff, so the output stays one JSON document.
+        rows = []
+        for result in results:
+            row = result.to_json()
+            if diffs and result.path in diffs:
+                row["diff"] = diffs[result.path]
+            rows.append(row)
+        click.echo(json.dumps(rows, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
