@@ -503,3 +503,33 @@ def test_migrate_names_every_python_neighbour(tmp_path):
     assert "with b.Dockerfile, whose line 1 builds on" in result.reason
     assert "; and with c.Dockerfile, whose line 1 builds on" in result.reason
     assert result.reason.endswith("give each Dockerfile its own folder first")
+
+
+@pytest.mark.parametrize(
+    "requirement, refused",
+    [
+        ("six @ https://build:tok3n@files.example.invalid/six-1.16.0-py2.py3-none-any.whl", True),
+        ("pkg @ git+https://ghp_tok3n@github.com/example/pkg.git", True),
+        ("pkg @ https://files.example.invalid/pkg-1.0.tar.gz?token=tok3n", True),
+        ("pkg @ git+ssh://git@github.com/example/pkg.git", False),
+        ("six @ https://files.example.invalid/six-1.16.0-py2.py3-none-any.whl", False),
+    ],
+)
+def test_migrate_refuses_credentials_in_requirement_urls(tmp_path, requirement, refused):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "requirements.txt": requirement + "\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    if refused:
+        assert result.outcome is Outcome.NEEDS_ATTENTION
+        assert "carries credentials in its URL" in result.reason
+        assert "tok3n" not in result.reason
+    else:
+        assert result.outcome is Outcome.MIGRATED, result.reason

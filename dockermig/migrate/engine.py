@@ -13,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dockermig.convention import Convention, find_convention
 from dockermig.discovery import is_dockerfile_name
@@ -663,6 +664,7 @@ def _finish(
 ) -> None:
     """Write the new Dockerfile text into `result`, then plan the companion files when `companions` is true."""
     dependencies = rewrite.dependencies
+    _refuse_credentials_in_requirements(dependencies)
     if any("git+" in requirement for requirement in dependencies.requirements):
         if "git" not in rewrite.builder_packages:
             rewrite.builder_packages.append("git")
@@ -688,6 +690,37 @@ def _finish(
         run_lock,
         python_patch=int(patch.group(1)) if patch else None,
     )
+
+
+_REQUIREMENT_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s;#]+")
+
+
+def _refuse_credentials_in_requirements(dependencies: Dependencies) -> None:
+    """Raise CannotMigrate when a requirement's URL carries a user name, password or token.
+
+    pyproject.toml and uv.lock keep requirement URLs as written, so the
+    credential would reach committed files. An ssh user name (git@) is not a
+    secret and passes.
+    """
+    constraints = []
+    if dependencies.spec is not None:
+        constraints = dependencies.spec.constraints
+    elif dependencies.requirement_set is not None:
+        constraints = dependencies.requirement_set.constraints
+    from dockermig.companions.indexes import has_credentials, strip_credentials
+
+    for requirement in [*dependencies.requirements, *constraints]:
+        for url in _REQUIREMENT_URL.findall(requirement):
+            scheme = url.split("://", 1)[0].lower()
+            if "ssh" in scheme and not urlsplit(url).password:
+                continue
+            if has_credentials(url):
+                raise CannotMigrate(
+                    f"the requirement {strip_credentials(url)} carries credentials in "
+                    "its URL, which pyproject.toml and uv.lock would keep; write the URL "
+                    "without them and give them to the build another way (such as a "
+                    "netrc file as a build secret)"
+                )
 
 
 def _render(tree: Dockerfile, model: DockerfileModel, rewrite: _Rewrite) -> str:
