@@ -26,7 +26,11 @@ in both stages, or `ghcr.io/astral-sh/uv:python3.11-bookworm-slim` with
 `python:3.11-slim-bookworm`.
 """
 
-from dockermig.check.analysis import describe_base, from_image_span, venv_pairs
+from dockermig.check.analysis import (
+    describe_base,
+    described_venv_pairs,
+    from_image_span,
+)
 from dockermig.check.findings import Diagnostic
 
 CODE = "DM101"
@@ -36,15 +40,8 @@ SEVERITY = "error"
 
 def check(context):
     analysis = context.analysis
-    for pair in venv_pairs(analysis):
-        builder = analysis.stage_facts(pair.build.stage)
-        runtime = analysis.stage_facts(pair.stage)
-        if (
-            builder is None
-            or runtime is None
-            or not builder.release
-            or not runtime.release
-        ):
+    for pair, builder, runtime in described_venv_pairs(analysis):
+        if not builder.release or not runtime.release:
             continue
         if (
             builder.libc != "glibc"

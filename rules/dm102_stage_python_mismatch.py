@@ -26,7 +26,7 @@ Use the same minor version in both stages, for example
 `ghcr.io/astral-sh/uv:python3.12-trixie-slim` with `python:3.12-slim-trixie`.
 """
 
-from dockermig.check.analysis import from_image_span, stage_label, venv_pairs
+from dockermig.check.analysis import described_venv_pairs, from_image_span, stage_label
 from dockermig.check.findings import Diagnostic
 
 CODE = "DM102"
@@ -36,11 +36,7 @@ SEVERITY = "error"
 
 def check(context):
     analysis = context.analysis
-    for pair in venv_pairs(analysis):
-        builder = analysis.stage_facts(pair.build.stage)
-        runtime = analysis.stage_facts(pair.stage)
-        if builder is None or runtime is None:
-            continue
+    for pair, builder, runtime in described_venv_pairs(analysis):
         if not builder.python_minor or not runtime.python_minor:
             continue
         if builder.python_minor == runtime.python_minor:

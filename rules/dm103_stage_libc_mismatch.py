@@ -22,7 +22,7 @@ Use the same C library in both stages: both Alpine (`python:3.12-alpine3.23`)
 or both Debian (`python:3.12-slim-trixie`).
 """
 
-from dockermig.check.analysis import from_image_span, stage_label, venv_pairs
+from dockermig.check.analysis import described_venv_pairs, from_image_span, stage_label
 from dockermig.check.findings import Diagnostic
 
 CODE = "DM103"
@@ -32,10 +32,8 @@ SEVERITY = "error"
 
 def check(context):
     analysis = context.analysis
-    for pair in venv_pairs(analysis):
-        builder = analysis.stage_facts(pair.build.stage)
-        runtime = analysis.stage_facts(pair.stage)
-        if builder is None or runtime is None or not builder.libc or not runtime.libc:
+    for pair, builder, runtime in described_venv_pairs(analysis):
+        if not builder.libc or not runtime.libc:
             continue
         if builder.libc == runtime.libc:
             continue

@@ -27,7 +27,7 @@ for a venv built on a python or uv image), or build it with the runtime's
 interpreter (`uv venv --python /usr/bin/python3`).
 """
 
-from dockermig.check.analysis import from_image_span, stage_label, venv_pairs
+from dockermig.check.analysis import described_venv_pairs, from_image_span, stage_label
 from dockermig.check.findings import Diagnostic
 
 CODE = "DM105"
@@ -37,10 +37,8 @@ SEVERITY = "error"
 
 def check(context):
     analysis = context.analysis
-    for pair in venv_pairs(analysis):
-        builder = analysis.stage_facts(pair.build.stage)
-        runtime = analysis.stage_facts(pair.stage)
-        if builder is None or runtime is None or not builder.interpreter:
+    for pair, builder, runtime in described_venv_pairs(analysis):
+        if not builder.interpreter:
             continue
         if runtime.has_python is False:
             yield Diagnostic(

@@ -200,6 +200,36 @@ class Builder:
     def smoke_argv(self, tag: str, command: str) -> list[str]:
         raise NotImplementedError
 
+    def _engine_build_argv(
+        self, pull_options: list[str], dockerfile: Path, context: Path, tag: str
+    ) -> list[str]:
+        """Return the `build` command that podman and docker share, with their own pull options."""
+        return [
+            self.executable,
+            "build",
+            *pull_options,
+            "--file",
+            str(dockerfile),
+            "--tag",
+            tag,
+            *self.secret_options(),
+            str(context),
+        ]
+
+    def _engine_run_argv(self, run_options: list[str], tag: str, command: str) -> list[str]:
+        """Return the `run` command that podman and docker share: `sh -c COMMAND` in a new container."""
+        return [
+            self.executable,
+            "run",
+            "--rm",
+            *run_options,
+            "--entrypoint",
+            "/bin/sh",
+            tag,
+            "-c",
+            command,
+        ]
+
     def build(
         self, dockerfile: Path, context: Path, tag: str, timeout: float | None = None
     ) -> CommandResult:
@@ -370,30 +400,10 @@ class PodmanBuilder(Builder):
     name = "podman"
 
     def build_argv(self, dockerfile: Path, context: Path, tag: str) -> list[str]:
-        return [
-            self.executable,
-            "build",
-            f"--pull={self.pull}",
-            "--file",
-            str(dockerfile),
-            "--tag",
-            tag,
-            *self.secret_options(),
-            str(context),
-        ]
+        return self._engine_build_argv([f"--pull={self.pull}"], dockerfile, context, tag)
 
     def smoke_argv(self, tag: str, command: str) -> list[str]:
-        return [
-            self.executable,
-            "run",
-            "--rm",
-            "--pull=never",
-            "--entrypoint",
-            "/bin/sh",
-            tag,
-            "-c",
-            command,
-        ]
+        return self._engine_run_argv(["--pull=never"], tag, command)
 
 
 class DockerBuilder(Builder):
@@ -415,29 +425,11 @@ class DockerBuilder(Builder):
         # NOTE: --secret needs BuildKit, which docker build uses through the
         # buildx plugin. The legacy builder has no --secret option (checked
         # with `DOCKER_BUILDKIT=0 docker build --help`, Docker CLI 28.2).
-        return [
-            self.executable,
-            "build",
-            *(["--pull"] if self.pull == "always" else []),
-            "--file",
-            str(dockerfile),
-            "--tag",
-            tag,
-            *self.secret_options(),
-            str(context),
-        ]
+        pull_options = ["--pull"] if self.pull == "always" else []
+        return self._engine_build_argv(pull_options, dockerfile, context, tag)
 
     def smoke_argv(self, tag: str, command: str) -> list[str]:
-        return [
-            self.executable,
-            "run",
-            "--rm",
-            "--entrypoint",
-            "/bin/sh",
-            tag,
-            "-c",
-            command,
-        ]
+        return self._engine_run_argv([], tag, command)
 
 
 def _first_heredoc_line(dockerfile: Path) -> tuple[int, str] | None:

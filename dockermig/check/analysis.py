@@ -507,6 +507,15 @@ def venv_pairs(analysis: Analysis) -> list[VenvCopy]:
     return pairs
 
 
+def described_venv_pairs(analysis: Analysis):
+    """Yield (pair, builder facts, runtime facts) for each venv_pairs entry whose two images are known."""
+    for pair in venv_pairs(analysis):
+        builder = analysis.stage_facts(pair.build.stage)
+        runtime = analysis.stage_facts(pair.stage)
+        if builder is not None and runtime is not None:
+            yield pair, builder, runtime
+
+
 def describe_base(analysis: Analysis, stage: Stage) -> str:
     """Say what a stage runs on for a message: the image, and what a floating tag resolves to."""
     facts = analysis.stage_facts(stage)
