@@ -533,3 +533,20 @@ def test_migrate_refuses_credentials_in_requirement_urls(tmp_path, requirement, 
         assert "tok3n" not in result.reason
     else:
         assert result.outcome is Outcome.MIGRATED, result.reason
+
+
+def test_migrate_skips_empty_requirements(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.11-slim-bookworm\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n",
+            "requirements.txt": "# nothing yet\n",
+        },
+    )
+
+    result = plan_migration(tmp_path / "Dockerfile", run_lock=False)
+
+    assert result.outcome is Outcome.SKIPPED
+    assert result.reason == "requirements.txt lists no packages, so there is no venv to build"
+    assert result.writes == {}

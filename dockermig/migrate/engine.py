@@ -419,6 +419,12 @@ def _plan_single_stage(
         result.reason = _nothing_installed_reason(pip_plan, tool_uses)
         return
     dependencies = read_dependencies(stage, pip_plan, context, model.global_args)
+    if not dependencies.requirements and not dependencies.install_project:
+        result.outcome = Outcome.SKIPPED
+        names = _dependency_files(dependencies)
+        verb = "list" if " and " in names else "lists"
+        result.reason = f"{names} {verb} no packages, so there is no venv to build"
+        return
     if tool_uses:
         tool, user = tool_uses[0]
         installer = next(run for name, run in pip_plan.tools if name == tool)
@@ -621,6 +627,17 @@ def _find_venv_creation(
         workdir = resolved_workdir(stage, instruction, model.global_args)
         found = (posixpath.normpath(posixpath.join(workdir, target)), instruction)
     return found
+
+
+def _dependency_files(dependencies: Dependencies) -> str:
+    """Name the files the dependencies were read from, for a reason or a note."""
+    if dependencies.spec is not None:
+        files = dependencies.spec.source.files
+    elif dependencies.requirement_set is not None:
+        files = dependencies.requirement_set.files
+    else:
+        files = ()
+    return " and ".join(path.name for path in files) or "the install commands"
 
 
 def _nothing_installed_reason(
