@@ -212,14 +212,7 @@ def _update_tool_uv_from_spec(
         or needs_package_flag
     ):
         return False
-    tool = document.get("tool")
-    if tool is None:
-        tool = tomlkit.table(is_super_table=True)
-        document["tool"] = tool
-    uv_table = tool.get("uv")
-    if uv_table is None:
-        uv_table = tomlkit.table()
-        tool["uv"] = uv_table
+    uv_table = _tool_uv_table(document)
 
     changed = False
     if needs_package_flag and "package" not in uv_table:
@@ -374,14 +367,8 @@ def _update_project(
     return changed
 
 
-def _update_tool_uv(
-    document, path: Path, requirements: RequirementSet, indexes: list[PlannedIndex]
-) -> bool:
-    constraints = _unique(requirements.constraints)
-    settings = uv_settings(requirements.pip_options)
-    if not constraints and not indexes and not requirements.no_index and not settings:
-        return False
-
+def _tool_uv_table(document):
+    """Return the document's [tool.uv] table, adding [tool] and [tool.uv] when missing."""
     tool = document.get("tool")
     if tool is None:
         tool = tomlkit.table(is_super_table=True)
@@ -390,6 +377,18 @@ def _update_tool_uv(
     if uv_table is None:
         uv_table = tomlkit.table()
         tool["uv"] = uv_table
+    return uv_table
+
+
+def _update_tool_uv(
+    document, path: Path, requirements: RequirementSet, indexes: list[PlannedIndex]
+) -> bool:
+    constraints = _unique(requirements.constraints)
+    settings = uv_settings(requirements.pip_options)
+    if not constraints and not indexes and not requirements.no_index and not settings:
+        return False
+
+    uv_table = _tool_uv_table(document)
 
     changed = _add_missing(uv_table, "constraint-dependencies", constraints)
     if requirements.no_index and "no-index" not in uv_table:
