@@ -490,8 +490,8 @@ def _plan_run_change(
             f"line {instruction.line}: pip install shares a RUN with other commands "
             "joined by something other than `&&`; split that RUN first"
         )
-    # A comment stays before the kept command it precedes or sits in; one in or
-    # before a pip command goes above the RUN, because that command is gone.
+    # A comment stays before the kept command that it precedes or sits in.
+    # A comment in or before a removed pip command moves above the RUN.
     above: list[str] = []
     before_kept: dict[int, list[str]] = {}
     for offset, text in comments:

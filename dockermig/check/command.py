@@ -1,5 +1,5 @@
-"""What `dockermig check` does once its options are read: find the files,
-check them, print the report and choose the exit status.
+"""The body of `dockermig check` after its options are read: finding the
+files, checking them, printing the report and choosing the exit status.
 
 Nothing here imports click, so the command line can run a plain
 `dockermig check FILE...` (the way pre-commit calls it) without loading it.

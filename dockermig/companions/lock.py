@@ -141,7 +141,7 @@ def lock_with_pins(
     try:
         pinned_lock = lock(project_dir, pinned_text, existing_lock, timeout=timeout)
     except MissingCredentialsError:
-        # Missing credentials say nothing about the pins, so the error stays as it is.
+        # Missing credentials are unrelated to the pins, so the error is raised unchanged.
         raise
     except LockError as error:
         raise LockError(

@@ -86,8 +86,8 @@ def plan_credential_copies(
 ) -> CredentialCopies:
     """Drop the credential files from the runtime stage's COPY and ADD sources.
 
-    `texts` holds the new text of the stage's instructions that other steps
-    already changed (None when dropped). A COPY whose sources are all such
+    `texts` contains the new text of the stage's instructions that other
+    steps already changed (None when dropped). A COPY whose sources are all such
     files is dropped, and one that names other files too loses only those
     sources. A RUN that only deletes such files is dropped as well, because
     the files are no longer there. Raises CannotMigrate when another

@@ -681,7 +681,7 @@ def _finish(
 ) -> None:
     """Write the new Dockerfile text into `result`, then plan the companion files when `companions` is true."""
     dependencies = rewrite.dependencies
-    _refuse_credentials_in_requirements(dependencies)
+    _reject_credentials_in_requirements(dependencies)
     if any("git+" in requirement for requirement in dependencies.requirements):
         if "git" not in rewrite.builder_packages:
             rewrite.builder_packages.append("git")
@@ -712,7 +712,7 @@ def _finish(
 _REQUIREMENT_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s;#]+")
 
 
-def _refuse_credentials_in_requirements(dependencies: Dependencies) -> None:
+def _reject_credentials_in_requirements(dependencies: Dependencies) -> None:
     """Raise CannotMigrate when a requirement's URL carries a user name, password or token.
 
     pyproject.toml and uv.lock keep requirement URLs as written, so the
